@@ -1,0 +1,529 @@
+/*
+ * tclient: the programmable client the tests drive every chapter's server
+ * with. One thread, non-blocking sockets, poll(): it reads and writes at the
+ * same time, so a server that applies backpressure never deadlocks it.
+ *
+ *   tclient echo  PORT [-c CONNS] [-s BYTES] [-r ROUNDS] [-t SECONDS]
+ *       CONNS connections at once, each sends BYTES of binary data (NUL bytes
+ *       included), half-closes, and checks that every byte comes back in
+ *       order followed by EOF. ROUNDS repeats the whole batch.
+ *   tclient hold  PORT [-c CONNS] [-q MS] [--release K] [-t SECONDS]
+ *       Opens CONNS connections and sends one byte on each. Phase 1 waits
+ *       until nothing has happened for MS milliseconds, then reports how many
+ *       were echoed, closed by the server, or are still waiting. With
+ *       --release, phase 2 closes K echoed connections and waits (up to
+ *       SECONDS) for every waiting one to be echoed.
+ *   tclient stall PORT [-s BYTES] [-p PID] [-t SECONDS]
+ *       Sends without reading until the server stops taking bytes for 500 ms
+ *       (backpressure), reports how far it got and, with -p, how much the
+ *       server's resident memory grew meanwhile; then reads and writes the
+ *       rest and checks every byte.
+ *   tclient reset PORT [-s BYTES]     sends BYTES then aborts with a RST.
+ *   tclient abandon PORT [-s BYTES]   sends BYTES then closes, reading nothing.
+ *
+ * Exit status: 0 when everything checked out, 1 otherwise (with one line on
+ * stderr saying what), 2 for bad usage.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK 65536
+#define MAX_CONNECTING 256 /* connects in flight at once: keeps SYN bursts small */
+
+enum state { IDLE, CONNECTING, OPEN, DONE, FAILED };
+
+struct conn {
+    int fd;
+    enum state state;
+    unsigned seed;
+    size_t sent, recvd, total;
+    int wr_shut;  /* SHUT_WR sent */
+    int echoed;   /* hold: its byte came back */
+    int closed;   /* hold: the server closed it */
+};
+
+static const char *mode;
+static int port;
+static long conns_n = 1, rounds = 1, quiet_ms = 1000, release_n = -1, pid;
+static size_t size = 1024;
+static double limit_s = 30;
+static unsigned char chunk[CHUNK], rbuf[CHUNK];
+
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "tclient %s: ", mode);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The byte at offset off of connection seed's stream: every value from 0 to
+ * 255 occurs, NUL included, and a shifted or swapped stream does not match. */
+static unsigned char pat(unsigned seed, size_t off)
+{
+    unsigned h = (unsigned)(off + 1) * 0x9E3779B1u ^ (seed + 1) * 0x85EBCA77u;
+    h ^= h >> 15;
+    h *= 0x2C1B3C6Du;
+    h ^= h >> 12;
+    return (unsigned char)h;
+}
+
+static long rss_kb(long p)
+{
+    char path[64], line[256];
+    long kb = -1;
+    snprintf(path, sizeof path, "/proc/%ld/status", p);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void conn_start(struct conn *c)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (c->fd < 0)
+        fail("socket: %s", strerror(errno));
+    if (fcntl(c->fd, F_SETFL, O_NONBLOCK) < 0)
+        fail("fcntl: %s", strerror(errno));
+    if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+        c->state = OPEN;
+    else if (errno == EINPROGRESS)
+        c->state = CONNECTING;
+    else
+        fail("connect 127.0.0.1:%d: %s", port, strerror(errno));
+}
+
+static void conn_connected(struct conn *c)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    if (err)
+        fail("connect 127.0.0.1:%d: %s", port, strerror(err));
+    c->state = OPEN;
+}
+
+static void conn_close(struct conn *c, enum state st)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->state = st;
+}
+
+/* Sends as much of the stream as the socket takes; 0 on EAGAIN. */
+static void conn_write(struct conn *c)
+{
+    while (c->sent < c->total) {
+        size_t n = c->total - c->sent < CHUNK ? c->total - c->sent : CHUNK;
+        for (size_t i = 0; i < n; i++)
+            chunk[i] = pat(c->seed, c->sent + i);
+        ssize_t w = send(c->fd, chunk, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (w < 0)
+            fail("conn %u: send after %zu bytes: %s", c->seed, c->sent, strerror(errno));
+        c->sent += (size_t)w;
+    }
+    if (!c->wr_shut) {
+        if (shutdown(c->fd, SHUT_WR) < 0)
+            fail("conn %u: shutdown: %s", c->seed, strerror(errno));
+        c->wr_shut = 1;
+    }
+}
+
+/* Reads what is there and checks it; at EOF the connection is done. */
+static void conn_read(struct conn *c)
+{
+    for (;;) {
+        ssize_t r = recv(c->fd, rbuf, sizeof rbuf, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (r < 0)
+            fail("conn %u: recv after %zu bytes: %s", c->seed, c->recvd, strerror(errno));
+        if (r == 0) {
+            if (c->recvd < c->total)
+                fail("conn %u: EOF after %zu of %zu bytes", c->seed, c->recvd, c->total);
+            conn_close(c, DONE);
+            return;
+        }
+        if (c->recvd + (size_t)r > c->total)
+            fail("conn %u: %zu bytes came back, %zu were sent", c->seed,
+                 c->recvd + (size_t)r, c->total);
+        for (ssize_t i = 0; i < r; i++)
+            if (rbuf[i] != pat(c->seed, c->recvd + (size_t)i))
+                fail("conn %u: byte %zu is 0x%02x, sent 0x%02x", c->seed,
+                     c->recvd + (size_t)i, rbuf[i], pat(c->seed, c->recvd + (size_t)i));
+        c->recvd += (size_t)r;
+    }
+}
+
+/* ---- echo: many connections, every byte checked ---------------------- */
+
+static void echo_round(struct conn *cs, struct pollfd *pfd, long round, double deadline)
+{
+    long started = 0, connecting = 0, done = 0;
+    for (long i = 0; i < conns_n; i++)
+        cs[i] = (struct conn){.fd = -1, .state = IDLE,
+                              .seed = (unsigned)(round * conns_n + i), .total = size};
+    while (done < conns_n) {
+        while (started < conns_n && connecting < MAX_CONNECTING) {
+            conn_start(&cs[started]);
+            connecting += cs[started].state == CONNECTING;
+            started++;
+        }
+        long n = 0;
+        for (long i = 0; i < started; i++) {
+            struct conn *c = &cs[i];
+            if (c->state == CONNECTING)
+                pfd[n] = (struct pollfd){c->fd, POLLOUT, 0};
+            else if (c->state == OPEN)
+                pfd[n] = (struct pollfd){c->fd, (short)(POLLIN | (c->wr_shut ? 0 : POLLOUT)), 0};
+            else
+                continue;
+            n++;
+        }
+        double left = deadline - now();
+        if (left <= 0)
+            fail("timed out: %ld of %ld connections done", done, conns_n);
+        int ready = poll(pfd, (nfds_t)n, (int)(left * 1000) + 1);
+        if (ready < 0 && errno != EINTR)
+            fail("poll: %s", strerror(errno));
+        /* pfd[] lists the active connections in index order: walk both. */
+        long k = 0;
+        for (long i = 0; i < started && k < n; i++) {
+            struct conn *c = &cs[i];
+            if (c->state != CONNECTING && c->state != OPEN)
+                continue;
+            short re = pfd[k++].revents;
+            if (!re)
+                continue;
+            if (c->state == CONNECTING) {
+                conn_connected(c);
+                connecting--;
+            }
+            if (re & (POLLOUT | POLLERR))
+                conn_write(c);
+            if (re & (POLLIN | POLLHUP | POLLERR))
+                conn_read(c);
+            if (c->state == OPEN && (re & POLLERR))
+                fail("conn %u: socket error", c->seed);
+            done += c->state == DONE;
+        }
+    }
+}
+
+static int run_echo(void)
+{
+    struct conn *cs = calloc((size_t)conns_n, sizeof *cs);
+    struct pollfd *pfd = calloc((size_t)conns_n, sizeof *pfd);
+    if (!cs || !pfd)
+        fail("out of memory");
+    double deadline = now() + limit_s;
+    for (long r = 0; r < rounds; r++)
+        echo_round(cs, pfd, r, deadline);
+    printf("ok: %ld connections x %ld rounds, %zu bytes each, all echoed\n",
+           conns_n, rounds, size);
+    free(cs);
+    free(pfd);
+    return 0;
+}
+
+/* ---- hold: what happens to connections the server cannot take ---------- */
+
+/* Polls every open connection until quiet_ms pass without an event, or (when
+ * until_all) until none is waiting; returns how many are still waiting. */
+static long hold_wait(struct conn *cs, struct pollfd *pfd, int until_all, double deadline)
+{
+    double quiet_until = now() + quiet_ms / 1000.0;
+    for (;;) {
+        long n = 0, waiting = 0;
+        for (long i = 0; i < conns_n; i++) {
+            struct conn *c = &cs[i];
+            if (c->state == IDLE)
+                continue;
+            waiting += c->state == CONNECTING || (c->state == OPEN && !c->echoed);
+            pfd[n++] = (struct pollfd){c->fd, c->state == CONNECTING ? POLLOUT : POLLIN, 0};
+        }
+        double t = now();
+        if ((until_all && waiting == 0) || (!until_all && t >= quiet_until))
+            return waiting;
+        if (t >= deadline)
+            return waiting;
+        double stop = until_all ? deadline : quiet_until;
+        int ready = poll(pfd, (nfds_t)n, (int)((stop - t) * 1000) + 1);
+        if (ready < 0 && errno != EINTR)
+            fail("poll: %s", strerror(errno));
+        if (ready > 0)
+            quiet_until = now() + quiet_ms / 1000.0;
+        long k = 0;
+        for (long i = 0; i < conns_n && k < n; i++) {
+            struct conn *c = &cs[i];
+            if (c->state == IDLE)
+                continue;
+            short re = pfd[k++].revents;
+            if (!re)
+                continue;
+            if (c->state == CONNECTING) {
+                conn_connected(c);
+                if (send(c->fd, "x", 1, MSG_NOSIGNAL) != 1)
+                    fail("conn %u: send: %s", c->seed, strerror(errno));
+                continue;
+            }
+            char b;
+            ssize_t r = recv(c->fd, &b, 1, 0);
+            if (r == 1 && b == 'x' && !c->echoed)
+                c->echoed = 1;
+            else if (r == 0 || (r < 0 && errno == ECONNRESET)) {
+                c->closed = 1;
+                conn_close(c, IDLE);
+            } else if (r < 0 && errno != EAGAIN && errno != EINTR)
+                fail("conn %u: recv: %s", c->seed, strerror(errno));
+            else if (r == 1)
+                fail("conn %u: unexpected byte 0x%02x", c->seed, (unsigned char)b);
+        }
+    }
+}
+
+static void hold_report(const char *phase, struct conn *cs, long waiting)
+{
+    long echoed = 0, closed = 0;
+    for (long i = 0; i < conns_n; i++) {
+        echoed += cs[i].echoed && cs[i].state != IDLE;
+        closed += cs[i].closed;
+    }
+    printf("%s: echoed %ld closed %ld waiting %ld\n", phase, echoed, closed, waiting);
+    fflush(stdout);
+}
+
+static int run_hold(void)
+{
+    struct conn *cs = calloc((size_t)conns_n, sizeof *cs);
+    struct pollfd *pfd = calloc((size_t)conns_n, sizeof *pfd);
+    if (!cs || !pfd)
+        fail("out of memory");
+    double deadline = now() + limit_s;
+    for (long i = 0; i < conns_n; i++) {
+        cs[i] = (struct conn){.fd = -1, .seed = (unsigned)i};
+        conn_start(&cs[i]);
+        if (cs[i].state == OPEN && send(cs[i].fd, "x", 1, MSG_NOSIGNAL) != 1)
+            fail("conn %ld: send: %s", i, strerror(errno));
+    }
+    long waiting = hold_wait(cs, pfd, 0, deadline);
+    hold_report("phase1", cs, waiting);
+    int status = 0;
+    if (release_n >= 0) {
+        long released = 0;
+        for (long i = 0; i < conns_n && released < release_n; i++)
+            if (cs[i].state == OPEN && cs[i].echoed) {
+                conn_close(&cs[i], IDLE);
+                cs[i].echoed = 0;
+                released++;
+            }
+        waiting = hold_wait(cs, pfd, 1, deadline);
+        hold_report("phase2", cs, waiting);
+        status = waiting != 0;
+    }
+    for (long i = 0; i < conns_n; i++)
+        conn_close(&cs[i], IDLE);
+    free(cs);
+    free(pfd);
+    return status;
+}
+
+/* ---- stall: a client that does not read ------------------------------- */
+
+static int run_stall(void)
+{
+    struct conn c = {.fd = -1, .total = size};
+    long rss0 = pid ? rss_kb(pid) : -1;
+    conn_start(&c);
+    double deadline = now() + limit_s;
+    struct pollfd p = {c.fd, POLLOUT, 0};
+    double last_progress = now();
+    /* Phase 1: write only, until the server stops taking bytes. */
+    while (c.sent < c.total && now() - last_progress < 0.5) {
+        if (poll(&p, 1, 100) < 0 && errno != EINTR)
+            fail("poll: %s", strerror(errno));
+        if (c.state == CONNECTING && p.revents)
+            conn_connected(&c);
+        size_t before = c.sent;
+        if (c.state == OPEN)
+            conn_write(&c);
+        if (c.sent != before)
+            last_progress = now();
+        if (now() > deadline)
+            fail("timed out while filling");
+    }
+    if (c.sent >= c.total)
+        fail("the server took all %zu bytes without the client reading any", c.total);
+    printf("stalled after %zu bytes", c.sent);
+    if (pid) {
+        long rss1 = rss_kb(pid);
+        if (rss0 < 0 || rss1 < 0)
+            fail("cannot read /proc/%ld/status", pid);
+        printf(", server rss grew %ld kB", rss1 - rss0);
+    }
+    printf("\n");
+    fflush(stdout);
+    /* Phase 2: read and write until every byte is back. */
+    while (c.state == OPEN) {
+        p.events = (short)(POLLIN | (c.wr_shut ? 0 : POLLOUT));
+        double left = deadline - now();
+        if (left <= 0)
+            fail("timed out after %zu of %zu bytes came back", c.recvd, c.total);
+        if (poll(&p, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+            fail("poll: %s", strerror(errno));
+        if (p.revents & (POLLOUT | POLLERR))
+            conn_write(&c);
+        if (p.revents & (POLLIN | POLLHUP | POLLERR))
+            conn_read(&c);
+    }
+    printf("ok: all %zu bytes echoed\n", c.total);
+    return 0;
+}
+
+/* ---- reset / abandon: clients that leave badly ------------------------ */
+
+static int run_leave(int abort_it)
+{
+    struct conn c = {.fd = -1, .total = size};
+    conn_start(&c);
+    struct pollfd p = {c.fd, POLLOUT, 0};
+    double deadline = now() + limit_s;
+    while (c.sent < c.total || c.state == CONNECTING) {
+        if (now() > deadline)
+            fail("timed out after sending %zu bytes", c.sent);
+        if (poll(&p, 1, 100) < 0 && errno != EINTR)
+            fail("poll: %s", strerror(errno));
+        if (c.state == CONNECTING && p.revents)
+            conn_connected(&c);
+        if (c.state == OPEN)
+            conn_write(&c);
+    }
+    if (abort_it) {
+        /* SO_LINGER with a zero timeout makes close() send RST, not FIN. */
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        if (setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) < 0)
+            fail("setsockopt SO_LINGER: %s", strerror(errno));
+    }
+    conn_close(&c, DONE);
+    printf("ok: sent %zu bytes and %s\n", c.sent, abort_it ? "reset" : "closed unread");
+    return 0;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: tclient echo PORT [-c CONNS] [-s BYTES] [-r ROUNDS] [-t SECONDS]\n"
+            "       tclient hold PORT [-c CONNS] [-q MS] [--release K] [-t SECONDS]\n"
+            "       tclient stall PORT [-s BYTES] [-p PID] [-t SECONDS]\n"
+            "       tclient reset|abandon PORT [-s BYTES]\n");
+    exit(2);
+}
+
+/* A count with an optional K or M suffix (powers of 1024). */
+static long long number(const char *s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end == 'K' || *end == 'k')
+        v <<= 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        v <<= 20, end++;
+    if (errno || end == s || *end || v < 0)
+        usage();
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3)
+        usage();
+    mode = argv[1];
+    port = (int)number(argv[2]);
+    if (port < 1 || port > 65535)
+        usage();
+    for (int i = 3; i < argc; i++) {
+        const char *o = argv[i];
+        if (i + 1 >= argc)
+            usage();
+        const char *v = argv[++i];
+        if (!strcmp(o, "-c"))
+            conns_n = (long)number(v);
+        else if (!strcmp(o, "-s"))
+            size = (size_t)number(v);
+        else if (!strcmp(o, "-r"))
+            rounds = (long)number(v);
+        else if (!strcmp(o, "-q"))
+            quiet_ms = (long)number(v);
+        else if (!strcmp(o, "-p"))
+            pid = (long)number(v);
+        else if (!strcmp(o, "--release"))
+            release_n = (long)number(v);
+        else if (!strcmp(o, "-t"))
+            limit_s = (double)number(v);
+        else
+            usage();
+    }
+    if (conns_n < 1)
+        usage();
+    /* Thousands of connections need thousands of descriptors. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (!strcmp(mode, "echo"))
+        return run_echo();
+    if (!strcmp(mode, "hold"))
+        return run_hold();
+    if (!strcmp(mode, "stall"))
+        return run_stall();
+    if (!strcmp(mode, "reset"))
+        return run_leave(1);
+    if (!strcmp(mode, "abandon"))
+        return run_leave(0);
+    usage();
+}
