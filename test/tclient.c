@@ -13,11 +13,12 @@
  *       were echoed, closed by the server, or are still waiting. With
  *       --release, phase 2 closes K echoed connections and waits (up to
  *       SECONDS) for every waiting one to be echoed.
- *   tclient stall PORT [-s BYTES] [-p PID] [-t SECONDS]
+ *   tclient stall PORT [-s BYTES] [-p PID] [-w 1] [-t SECONDS]
  *       Sends without reading until the server stops taking bytes for 500 ms
  *       (backpressure), reports how far it got and, with -p, how much the
  *       server's resident memory grew meanwhile; then reads and writes the
- *       rest and checks every byte.
+ *       rest and checks every byte. With -w 1 it stays stalled until its
+ *       stdin reaches end of file.
  *   tclient reset PORT [-s BYTES]     sends BYTES then aborts with a RST.
  *   tclient abandon PORT [-s BYTES]   sends BYTES then closes, reading nothing.
  *
@@ -57,7 +58,7 @@ struct conn {
 
 static const char *mode;
 static int port;
-static long conns_n = 1, rounds = 1, quiet_ms = 1000, release_n = -1, pid;
+static long conns_n = 1, rounds = 1, quiet_ms = 1000, release_n = -1, pid, wait_stdin;
 static size_t size = 1024;
 static double limit_s = 30;
 static unsigned char chunk[CHUNK], rbuf[CHUNK];
@@ -403,6 +404,11 @@ static int run_stall(void)
     }
     printf("\n");
     fflush(stdout);
+    /* With -w 1, stay stalled until stdin reaches EOF: the test decides. */
+    char b[256];
+    ssize_t r;
+    while (wait_stdin && ((r = read(STDIN_FILENO, b, sizeof b)) > 0 || (r < 0 && errno == EINTR)))
+        ;
     /* Phase 2: read and write until every byte is back. */
     while (c.state == OPEN) {
         p.events = (short)(POLLIN | (c.wr_shut ? 0 : POLLOUT));
@@ -456,7 +462,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: tclient echo PORT [-c CONNS] [-s BYTES] [-r ROUNDS] [-t SECONDS]\n"
             "       tclient hold PORT [-c CONNS] [-q MS] [--release K] [-t SECONDS]\n"
-            "       tclient stall PORT [-s BYTES] [-p PID] [-t SECONDS]\n"
+            "       tclient stall PORT [-s BYTES] [-p PID] [-w 1] [-t SECONDS]\n"
             "       tclient reset|abandon PORT [-s BYTES]\n");
     exit(2);
 }
@@ -497,6 +503,8 @@ int main(int argc, char **argv)
             rounds = (long)number(v);
         else if (!strcmp(o, "-q"))
             quiet_ms = (long)number(v);
+        else if (!strcmp(o, "-w"))
+            wait_stdin = (long)number(v);
         else if (!strcmp(o, "-p"))
             pid = (long)number(v);
         else if (!strcmp(o, "--release"))
