@@ -37,8 +37,9 @@ start_server() {
     [ $# -gt 0 ] || args=(-q 0)
     SERVER_OUT=$BATS_TEST_TMPDIR/server.out
     SERVER_ERR=$BATS_TEST_TMPDIR/server.err
-    if [ -n "${ULIMIT_N:-}" ]; then
-        bash -c 'ulimit -n "$0" && exec "$@"' "$ULIMIT_N" "$SERVER" "${args[@]}" \
+    if [ -n "${SERVER_ULIMIT:-}" ]; then
+        # shellcheck disable=SC2086 # "-S -n 1024" is several words
+        bash -c 'ulimit $0 && exec "$@"' "$SERVER_ULIMIT" "$SERVER" "${args[@]}" \
             >"$SERVER_OUT" 2>"$SERVER_ERR" 3>&- &
     else
         "$SERVER" "${args[@]}" >"$SERVER_OUT" 2>"$SERVER_ERR" 3>&- &

@@ -467,7 +467,7 @@ static void usage(void)
     exit(2);
 }
 
-/* A count with an optional K or M suffix (powers of 1024). */
+/* A count with an optional K, M or G suffix (powers of 1024). */
 static long long number(const char *s)
 {
     char *end;
@@ -477,6 +477,8 @@ static long long number(const char *s)
         v <<= 10, end++;
     else if (*end == 'M' || *end == 'm')
         v <<= 20, end++;
+    else if (*end == 'G' || *end == 'g')
+        v <<= 30, end++;
     if (errno || end == s || *end || v < 0)
         usage();
     return v;
