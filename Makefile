@@ -27,11 +27,13 @@ clean:
 	@for d in $(CHAPTERS); do $(MAKE) -s -C $$d clean; done
 	@$(MAKE) -s -C test clean
 
-# The sources of two chapters, file by file (the lesson of chapter B).
+# The sources of two chapters, file by file (the lesson of chapter B). A file
+# that only A has is named, not shown as deleted.
 diff:
 	@a=$$(ls -d $(A)-*/ 2>/dev/null | head -1); b=$$(ls -d $(B)-*/ 2>/dev/null | head -1); \
 	if [ -z "$$a" ] || [ -z "$$b" ]; then echo "usage: make diff A=01 B=02"; exit 2; fi; \
 	for f in $$( (cd $$a && ls *.c *.h Makefile; cd ../$$b && ls *.c *.h Makefile) 2>/dev/null | sort -u); do \
+	    if [ ! -e "$$b$$f" ]; then echo "(only in $$a: $$f)"; continue; fi; \
 	    diff -uN --label "$$a$$f" --label "$$b$$f" "$$a$$f" "$$b$$f"; \
 	done; true
 
