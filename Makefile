@@ -3,7 +3,6 @@
 #
 #   make                 build every chapter
 #   make test            run every chapter's tests (SANITIZE=1 for ASan+UBSan)
-#   make bench           measure every chapter's server (see bench/)
 #   make diff A=01 B=02  what chapter B changed from chapter A
 #   make clean
 CHAPTERS := $(sort $(wildcard [0-9][0-9]-*))
@@ -19,10 +18,6 @@ test:
 	done; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi
 
-bench: all
-	@$(MAKE) -s -C test
-	@bench/run
-
 clean:
 	@for d in $(CHAPTERS); do $(MAKE) -s -C $$d clean; done
 	@$(MAKE) -s -C test clean
@@ -37,4 +32,4 @@ diff:
 	    diff -uN --label "$$a$$f" --label "$$b$$f" "$$a$$f" "$$b$$f"; \
 	done; true
 
-.PHONY: all test bench clean diff
+.PHONY: all test clean diff

@@ -63,7 +63,10 @@ static size_t copy_back(int fd, size_t want)
 int main(int argc, char **argv)
 {
     long port = 8000;
-    if (argc > 2 || (argc == 2 && ((port = strtol(argv[1], NULL, 10)) < 1 || port > 65535))) {
+    char *end = "";
+    if (argc == 2)
+        port = strtol(argv[1], &end, 10);
+    if (argc > 2 || *end || port < 1 || port > 65535) {
         fprintf(stderr, "usage: client [PORT]   (PORT 1-65535, default 8000)\n");
         return 2;
     }

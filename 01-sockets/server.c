@@ -91,8 +91,9 @@ static void on_signal(int sig)
 }
 
 /* sigaction without SA_RESTART: a signal makes a blocked accept() or recv()
- * fail with EINTR, so the loop sees `stopping` at once. signal() would
- * restart them, and Ctrl-C would wait for the next client. */
+ * fail with EINTR, so the loop sees `stopping` at once. What signal() does
+ * varies (BSD semantics restart the call, and Ctrl-C would wait for the next
+ * client; System V semantics reset the handler): sigaction says exactly. */
 static void install_signals(void)
 {
     struct sigaction sa = {0};
@@ -125,7 +126,8 @@ static int send_all(int fd, const char *p, size_t n)
 }
 
 /* Echoes until the client closes its side, an error, or a stop signal.
- * Returns what ended it, for the log. */
+ * Returns what ended it, for the log. (The race described in main() is
+ * here too, between the check of `stopping` and recv().) */
 static const char *serve(int fd)
 {
     char buf[BUF_SIZE];
@@ -154,7 +156,8 @@ static int parse_port(const char *s)
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > 65535)
+    /* strtol() alone would take " 80" and "+80" */
+    if (*s < '0' || *s > '9' || errno || *end || v > 65535)
         usage();
     return (int)v;
 }
@@ -191,9 +194,10 @@ int main(int argc, char **argv)
         if (fd < 0) {
             /* EINTR: maybe a stop. ECONNABORTED: the client left while
              * queued. Out of descriptors: wait a second rather than spin. */
-            if (errno != EINTR && errno != ECONNABORTED)
-                log_conn("accept: %s", strerror(errno));
-            if (errno == EMFILE || errno == ENFILE)
+            int err = errno; /* log_conn() may change errno */
+            if (err != EINTR && err != ECONNABORTED)
+                log_conn("accept: %s", strerror(err));
+            if (err == EMFILE || err == ENFILE)
                 sleep(1);
             continue;
         }

@@ -19,10 +19,12 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BUF_SIZE 16384    /* bytes a connection may owe its client */
 #define ACCEPT_BATCH 64   /* accepts per turn, so a flood of connects cannot starve clients */
+#define ACCEPT_RETRY_MS 1000 /* while out of descriptors, try accept() again this often */
 
 static int quiet;                      /* -q: no per-connection log lines */
 static volatile sig_atomic_t stopping; /* set by SIGINT / SIGTERM */
@@ -36,6 +38,13 @@ static void log_conn(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- net ---------------------------------------------------------------- */
@@ -128,6 +137,8 @@ static sigset_t install_signals(void)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigprocmask(SIG_BLOCK, &block, &waitmask);
+    sigdelset(&waitmask, SIGINT); /* even if our parent had them blocked */
+    sigdelset(&waitmask, SIGTERM);
     return waitmask;
 }
 
@@ -146,6 +157,7 @@ struct conn {
 static struct conn *conns[FD_SETSIZE];
 static int conns_hi;       /* one past the highest fd in conns[] */
 static int accept_paused;  /* out of descriptors: the listener is not watched */
+static long long accept_retry_at; /* ... until then (monotonic ms), or a close */
 
 static struct conn *conn_open(int fd, const char *name)
 {
@@ -240,11 +252,18 @@ static void on_accept(int lfd)
                 continue; /* ECONNABORTED: the client left while queued */
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
+            if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM) {
+                /* accept(2): a network error pending on the new connection
+                 * (EPROTO, ENETDOWN, ...) is that client's; go on. */
+                log_conn("accept: %s", strerror(errno));
+                continue;
+            }
             /* Out of descriptors (EMFILE, ENFILE) or memory: the listener
              * stays readable, so watching it now would spin. Stop watching
              * until a connection closes; clients wait in the backlog. */
             fprintf(stderr, "accept: %s: pausing accept\n", strerror(errno));
             accept_paused = 1;
+            accept_retry_at = now_ms() + ACCEPT_RETRY_MS;
             return;
         }
         char name[32];
@@ -272,6 +291,11 @@ static void on_accept(int lfd)
 static int loop_run(int lfd, const sigset_t *waitmask)
 {
     while (!stopping) {
+        /* While paused, look again every ACCEPT_RETRY_MS: descriptors may
+         * free up without one of our connections closing. */
+        long long retry_ms = accept_retry_at - now_ms();
+        if (accept_paused && retry_ms <= 0)
+            accept_paused = 0;
         /* select() forgets: the sets are rebuilt before every call, and the
          * kernel scans all of them, O(highest fd), every time. */
         fd_set rd, wr;
@@ -292,9 +316,7 @@ static int loop_run(int lfd, const sigset_t *waitmask)
                 FD_SET(fd, &wr);
             maxfd = fd > maxfd ? fd : maxfd;
         }
-        /* While paused, look again each second: descriptors may free up
-         * without one of our connections closing. */
-        struct timespec retry = {1, 0};
+        struct timespec retry = {retry_ms / 1000, retry_ms % 1000 * 1000000};
         int n = pselect(maxfd + 1, &rd, &wr, NULL, accept_paused ? &retry : NULL, waitmask);
         if (n < 0) {
             if (errno != EINTR) {
@@ -303,10 +325,8 @@ static int loop_run(int lfd, const sigset_t *waitmask)
             }
             continue;
         }
-        if (n == 0) {
-            accept_paused = 0;
+        if (n == 0)
             continue;
-        }
         /* Clients first, then accept: a connection accepted now may reuse
          * the number of one closed above, and must not inherit its bits. */
         for (int fd = 0; fd < conns_hi; fd++) {
@@ -335,7 +355,8 @@ static int parse_port(const char *s)
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > 65535)
+    /* strtol() alone would take " 80" and "+80" */
+    if (*s < '0' || *s > '9' || errno || *end || v > 65535)
         usage();
     return (int)v;
 }

@@ -23,10 +23,12 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BUF_SIZE 16384    /* bytes a connection may owe its client */
 #define ACCEPT_BATCH 64   /* accepts per turn, so a flood of connects cannot starve clients */
+#define ACCEPT_RETRY_MS 1000 /* while out of descriptors, try accept() again this often */
 #define MAX_EVENTS 256    /* ready sockets taken per epoll_wait(); the rest wait a turn */
 
 static int quiet;                      /* -q: no per-connection log lines */
@@ -41,6 +43,13 @@ static void log_conn(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- net ---------------------------------------------------------------- */
@@ -131,6 +140,8 @@ static sigset_t install_signals(void)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigprocmask(SIG_BLOCK, &block, &waitmask);
+    sigdelset(&waitmask, SIGINT); /* even if our parent had them blocked */
+    sigdelset(&waitmask, SIGTERM);
     return waitmask;
 }
 
@@ -152,6 +163,7 @@ struct conn {
 static struct conn *conns;
 static int epfd = -1;
 static int accept_paused;  /* out of descriptors: the listener is not watched */
+static long long accept_retry_at; /* ... until then (monotonic ms), or a close */
 
 /* What the connection waits for now: readable while its buffer has room
  * (else backpressure), writable only while output is owed, since an idle
@@ -286,11 +298,18 @@ static void on_accept(int lfd)
                 continue; /* ECONNABORTED: the client left while queued */
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
+            if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM) {
+                /* accept(2): a network error pending on the new connection
+                 * (EPROTO, ENETDOWN, ...) is that client's; go on. */
+                log_conn("accept: %s", strerror(errno));
+                continue;
+            }
             /* Out of descriptors (EMFILE, ENFILE) or memory: the listener
              * stays readable, so watching it now would spin. Stop watching
              * until a connection closes; clients wait in the backlog. */
             fprintf(stderr, "accept: %s: pausing accept\n", strerror(errno));
             accept_paused = 1;
+            accept_retry_at = now_ms() + ACCEPT_RETRY_MS;
             return;
         }
         char name[32];
@@ -320,11 +339,14 @@ static int loop_run(int lfd, const sigset_t *waitmask)
     struct epoll_event events[MAX_EVENTS];
     int paused = 0; /* what the interest list says of the listener */
     while (!stopping) {
+        /* While paused, look again every ACCEPT_RETRY_MS: descriptors may
+         * free up without one of our connections closing. */
+        long long retry_ms = accept_retry_at - now_ms();
+        if (accept_paused && retry_ms <= 0)
+            accept_paused = 0;
         if (paused != accept_paused && listen_watch(lfd, !accept_paused) == 0)
             paused = accept_paused;
-        /* While paused, look again each second: descriptors may free up
-         * without one of our connections closing. */
-        int n = epoll_pwait(epfd, events, MAX_EVENTS, paused ? 1000 : -1, waitmask);
+        int n = epoll_pwait(epfd, events, MAX_EVENTS, paused ? (int)retry_ms : -1, waitmask);
         if (n < 0) {
             if (errno != EINTR) {
                 perror("server: epoll_pwait");
@@ -332,8 +354,6 @@ static int loop_run(int lfd, const sigset_t *waitmask)
             }
             continue;
         }
-        if (n == 0)
-            accept_paused = 0;
         /* Each connection appears at most once in events[], and a handler
          * closes only its own connection, so no pointer here is stale. */
         for (int i = 0; i < n; i++) {
@@ -369,14 +389,15 @@ static void usage(void)
 }
 
 /* Each connection is a descriptor, and the soft limit is often 1024. The
- * hard limit is as far as an unprivileged process may raise it. */
+ * hard limit is as far as an unprivileged process may raise it. If even that
+ * is refused (macOS refuses RLIM_INFINITY), the server runs with what it has
+ * and EMFILE handling takes over when it runs out. */
 static void raise_fd_limit(void)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            perror("server: setrlimit RLIMIT_NOFILE");
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
 }
 
@@ -385,7 +406,8 @@ static int parse_port(const char *s)
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > 65535)
+    /* strtol() alone would take " 80" and "+80" */
+    if (*s < '0' || *s > '9' || errno || *end || v > 65535)
         usage();
     return (int)v;
 }

@@ -106,14 +106,14 @@ int loop_add_io(struct loop *loop, int fd, int dir, loop_cb *cb, const char *nam
     struct io *io = key ? key->data : calloc(1, sizeof *io);
     if (!io)
         return -1;
-    loop_cb *old = io->cb[dir];
+    struct io old = *io;
     io->cb[dir] = cb;
     io->name[dir] = name;
     io->arg[dir] = arg;
     int r = key ? sel_modify(loop->sel, key, dir_events(io))
                 : (sel_register(loop->sel, fd, dir_events(io), io) ? 0 : -1);
     if (r < 0) {
-        io->cb[dir] = old;
+        *io = old;
         if (!key)
             free(io);
     }
@@ -191,14 +191,14 @@ struct trace {
 
 static void trace_add(struct loop *loop, struct trace *tr, const char *fmt, ...)
 {
-    if (!loop->trace || tr->len >= sizeof tr->line)
+    if (!loop->trace || tr->len >= sizeof tr->line - 1)
         return;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(tr->line + tr->len, sizeof tr->line - tr->len, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        tr->len += (size_t)n;
+    if (n > 0) /* vsnprintf() says what it would have written: clamp */
+        tr->len = tr->len + (size_t)n < sizeof tr->line ? tr->len + (size_t)n : sizeof tr->line - 1;
 }
 
 static void run_io(struct loop *loop, struct sel_event *ev, struct trace *tr)
@@ -257,8 +257,8 @@ int loop_once(struct loop *loop)
     for (int i = 0; i < n; i++)
         run_io(loop, &ready[i], &tr);
     run_timers(loop, &tr);
-    if (tr.ran)
-        trace_add(loop, &tr, "\n"), fputs(tr.line, stderr);
+    if (loop->trace && tr.ran)
+        fprintf(stderr, "%s\n", tr.line); /* a line cut short, never two turns on one */
     return 0;
 }
 

@@ -168,7 +168,8 @@ struct conn {
 /* The loop hands each callback its connection, so no table by fd: the list
  * is only for closing everything at shutdown. */
 static struct conn *conns;
-static struct loop_timer *accept_retry; /* set while accepting is paused */
+static int accept_paused;               /* out of descriptors: the listener is not watched */
+static struct loop_timer *accept_retry; /* ... until this fires, or a close */
 
 static void on_accept(void *arg);
 static void on_readable(void *arg);
@@ -226,6 +227,7 @@ static struct conn *conn_open(int fd, const char *name)
 static void accept_resume(void *arg)
 {
     (void)arg;
+    accept_paused = 0;
     accept_retry = NULL;
     if (loop_add_reader(loop, listen_fd, on_accept, NULL) < 0)
         perror("server: watching the listener");
@@ -246,8 +248,9 @@ static void conn_close(struct conn *c, const char *why)
     close(c->fd);
     log_conn("closed fd %d (%s): %s", c->fd, c->name, why);
     free(c);
-    if (accept_retry) { /* a descriptor is free again */
-        loop_cancel(loop, accept_retry);
+    if (accept_paused) { /* a descriptor is free again */
+        if (accept_retry)
+            loop_cancel(loop, accept_retry);
         accept_resume(NULL);
     }
 }
@@ -326,12 +329,19 @@ static void on_accept(void *arg)
                 continue; /* ECONNABORTED: the client left while queued */
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
+            if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM) {
+                /* accept(2): a network error pending on the new connection
+                 * (EPROTO, ENETDOWN, ...) is that client's; go on. */
+                log_conn("accept: %s", strerror(errno));
+                continue;
+            }
             /* Out of descriptors (EMFILE, ENFILE) or memory: the listener
              * stays readable, so watching it now would spin. Stop watching
              * until a connection closes or a timer fires; clients wait in
              * the backlog. */
             fprintf(stderr, "accept: %s: pausing accept\n", strerror(errno));
             loop_remove_reader(loop, listen_fd);
+            accept_paused = 1;
             accept_retry = loop_call_later(loop, ACCEPT_RETRY_MS, accept_resume, NULL);
             return;
         }
@@ -355,14 +365,15 @@ static void usage(void)
 }
 
 /* Each connection is a descriptor, and the soft limit is often 1024. The
- * hard limit is as far as an unprivileged process may raise it. */
+ * hard limit is as far as an unprivileged process may raise it. If even that
+ * is refused (macOS refuses RLIM_INFINITY), the server runs with what it has
+ * and EMFILE handling takes over when it runs out. */
 static void raise_fd_limit(void)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            perror("server: setrlimit RLIMIT_NOFILE");
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
 }
 
@@ -371,7 +382,8 @@ static int parse_port(const char *s)
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > 65535)
+    /* strtol() alone would take " 80" and "+80" */
+    if (*s < '0' || *s > '9' || errno || *end || v > 65535)
         usage();
     return (int)v;
 }

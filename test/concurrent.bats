@@ -24,9 +24,9 @@ load helpers
     start_server
     local d=$BATS_TEST_TMPDIR
     mkfifo "$d/go"
-    tc stall "$PORT" -s 64M -w 1 <"$d/go" >"$d/stall.out" 3>&- &
-    local staller=$!
-    exec 4>"$d/go"
+    exec 4<>"$d/go" # held open: the staller sees EOF when we close it
+    spawn "$TCLIENT" stall "$PORT" -s 64M -w 1 -t 60 <"$d/go" >"$d/stall.out"
+    local staller=$SPAWNED
     wait_for "$d/stall.out" '^stalled after'
     run tc echo "$PORT" -c 20 -s 200K -r 3
     echo "$output"
@@ -68,8 +68,8 @@ load helpers
 
 @test "a client flooding data does not starve one sending small messages" {
     start_server 0
-    tc echo "$PORT" -s 1G >"$BATS_TEST_TMPDIR/flood.out" 3>&- &
-    local flood=$!
+    spawn "$TCLIENT" echo "$PORT" -s 1G -t 60 >"$BATS_TEST_TMPDIR/flood.out"
+    local flood=$SPAWNED
     wait_for "$SERVER_ERR" '^accepted fd'
     run tc echo "$PORT" -c 1 -r 200 -s 64
     local small=$status flooding=0
@@ -86,9 +86,9 @@ load helpers
     local d=$BATS_TEST_TMPDIR before
     before=$(server_fds)
     mkfifo "$d/go"
-    tc stall "$PORT" -s 64M -w 1 <"$d/go" >"$d/stall.out" 3>&- &
-    local staller=$!
-    exec 4>"$d/go"
+    exec 4<>"$d/go" # held open: the staller sees EOF when we close it
+    spawn "$TCLIENT" stall "$PORT" -s 64M -w 1 -t 60 <"$d/go" >"$d/stall.out"
+    local staller=$SPAWNED
     wait_for "$d/stall.out" '^stalled after'
     # Killed with unread data, its socket sends RST: the server, which owes
     # it bytes and is not reading from it, must notice and close.
@@ -96,6 +96,7 @@ load helpers
     wait "$staller" || true
     exec 4>&-
     wait_for "$SERVER_ERR" '^closed fd'
+    grep -Eq '^closed fd [0-9]+ .*: (Connection reset by peer|Broken pipe)$' "$SERVER_ERR"
     local cpu0
     cpu0=$(server_cpu_ticks)
     run tc echo "$PORT" -c 5 -s 10K -r 20

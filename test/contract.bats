@@ -41,6 +41,7 @@ load helpers
 @test "logs accepted and closed connections on stderr; -q silences them" {
     start_server 0
     run tc echo "$PORT" -s 10
+    [ "$status" -eq 0 ]
     wait_for "$SERVER_ERR" '^closed fd [0-9]+'
     grep -Eq '^accepted fd [0-9]+ from 127\.0\.0\.1:[0-9]+$' "$SERVER_ERR"
     stop_server
@@ -85,8 +86,9 @@ load helpers
 # SIGNAL stops the server with a client connected: exit 0, client closed.
 stops_cleanly_on() {
     start_server 0
-    tc hold "$PORT" -c 1 -q 500 >"$BATS_TEST_TMPDIR/hold.out" 3>&- &
-    local hold=$!
+    # hold returns as soon as the server has closed its connection.
+    spawn "$TCLIENT" hold "$PORT" -c 1 -q 20000 -t 30 >"$BATS_TEST_TMPDIR/hold.out"
+    local hold=$SPAWNED
     wait_for "$SERVER_ERR" '^accepted fd'
     stop_server "$1"
     [ "$SERVER_STATUS" -eq 0 ]

@@ -77,9 +77,23 @@ stop_server() {
     SERVER_STATUS=$EXIT_STATUS
 }
 
-# The default teardown: never leave a server behind, and show its logs
-# (bats prints them only when the test failed).
+# spawn CMD...: runs a client in the background and sets SPAWNED to its
+# PID; teardown kills whatever is still running. It gets neither bats' fd 3
+# nor fd 4, which tests use to hold a fifo open.
+SPAWNED_ALL=()
+spawn() {
+    "$@" 3>&- 4>&- &
+    SPAWNED=$!
+    SPAWNED_ALL+=("$SPAWNED")
+}
+
+# The default teardown: never leave a process behind, and show the server's
+# logs (bats prints them only when the test failed).
 teardown() {
+    local pid
+    for pid in "${SPAWNED_ALL[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
     stop_server || true
     server_logs
 }

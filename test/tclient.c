@@ -9,7 +9,8 @@
  *       order followed by EOF. ROUNDS repeats the whole batch.
  *   tclient hold  PORT [-c CONNS] [-q MS] [--release K] [-t SECONDS]
  *       Opens CONNS connections and sends one byte on each. Phase 1 waits
- *       until nothing has happened for MS milliseconds, then reports how many
+ *       until nothing has happened for MS milliseconds (or the server has
+ *       closed every connection), then reports how many
  *       were echoed, closed by the server, or are still waiting. With
  *       --release, phase 2 closes K echoed connections and waits (up to
  *       SECONDS) for every waiting one to be echoed.
@@ -284,6 +285,8 @@ static long hold_wait(struct conn *cs, struct pollfd *pfd, int until_all, double
             pfd[n++] = (struct pollfd){c->fd, c->state == CONNECTING ? POLLOUT : POLLIN, 0};
         }
         double t = now();
+        if (n == 0) /* the server has closed every connection */
+            return 0;
         if ((until_all && waiting == 0) || (!until_all && t >= quiet_until))
             return waiting;
         if (t >= deadline)
