@@ -13,7 +13,7 @@
 struct selector {
     struct sel_backend *backend;
     struct sel_key **by_fd;    /* by_fd[fd]: the live key of fd, or NULL */
-    int nfds;                  /* size of by_fd: one past the highest fd seen */
+    int nfds;                  /* size of by_fd (a capacity: fds below it may have keys) */
     int nkeys;                 /* live keys */
     struct sel_event *ready;   /* what sel_select() returns */
     int ready_cap;

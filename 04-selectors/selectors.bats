@@ -75,6 +75,18 @@ loop_case() {
     fi
 }
 
+@test "10,000 connections open at once, each echoed exactly (epoll, poll)" {
+    [ "$SELECTOR" != select ] || skip "select cannot watch fds >= FD_SETSIZE"
+    local need=10100 hard
+    hard=$(ulimit -Hn)
+    [ "$hard" = unlimited ] || [ "$hard" -ge "$need" ] ||
+        skip "the hard limit on open files is $hard; this test needs $need"
+    start_server
+    run tc echo "$PORT" -c 10000 -s 100 -a 1 -t 120
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
 @test "TRACE=1: one line per turn, naming the ready fds and the callbacks run" {
     TRACE=1 start_server
     run tc echo "$PORT" -s 5

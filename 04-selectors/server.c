@@ -188,16 +188,20 @@ static int conn_wants(const struct conn *c)
     return ev;
 }
 
-/* Tells the loop only what changed. */
+/* Tells the loop only what changed: additions first, so that going from
+ * reading to writing modifies the fd's registration instead of dropping it
+ * and registering it again. */
 static int conn_watch(struct conn *c)
 {
-    int want = conn_wants(c), r = 0;
-    if ((want ^ c->events) & WANT_READ)
-        r |= want & WANT_READ ? loop_add_reader(loop, c->fd, on_readable, c)
-                             : loop_remove_reader(loop, c->fd);
-    if ((want ^ c->events) & WANT_WRITE)
-        r |= want & WANT_WRITE ? loop_add_writer(loop, c->fd, on_writable, c)
-                              : loop_remove_writer(loop, c->fd);
+    int want = conn_wants(c), add = want & ~c->events, del = c->events & ~want, r = 0;
+    if (add & WANT_READ)
+        r |= loop_add_reader(loop, c->fd, on_readable, c);
+    if (add & WANT_WRITE)
+        r |= loop_add_writer(loop, c->fd, on_writable, c);
+    if (del & WANT_READ)
+        r |= loop_remove_reader(loop, c->fd);
+    if (del & WANT_WRITE)
+        r |= loop_remove_writer(loop, c->fd);
     c->events = want;
     return r;
 }

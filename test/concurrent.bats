@@ -13,9 +13,9 @@ load helpers
     [ "$output" = "phase1: echoed 2 closed 0 waiting 0" ]
 }
 
-@test "1,000 concurrent connections, each echoed exactly" {
+@test "1,000 connections open at once, each echoed exactly" {
     start_server
-    run tc echo "$PORT" -c 1000 -s 10K
+    run tc echo "$PORT" -c 1000 -s 10K -a 1
     echo "$output"
     [ "$status" -eq 0 ]
 }

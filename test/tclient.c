@@ -3,10 +3,11 @@
  * with. One thread, non-blocking sockets, poll(): it reads and writes at the
  * same time, so a server that applies backpressure never deadlocks it.
  *
- *   tclient echo  PORT [-c CONNS] [-s BYTES] [-r ROUNDS] [-t SECONDS]
+ *   tclient echo  PORT [-c CONNS] [-s BYTES] [-r ROUNDS] [-a 1] [-t SECONDS]
  *       CONNS connections at once, each sends BYTES of binary data (NUL bytes
  *       included), half-closes, and checks that every byte comes back in
- *       order followed by EOF. ROUNDS repeats the whole batch.
+ *       order followed by EOF. ROUNDS repeats the whole batch. With -a 1,
+ *       no connection sends before all CONNS are open.
  *   tclient hold  PORT [-c CONNS] [-q MS] [--release K] [-t SECONDS]
  *       Opens CONNS connections and sends one byte on each. Phase 1 waits
  *       until nothing has happened for MS milliseconds (or the server has
@@ -59,7 +60,7 @@ struct conn {
 
 static const char *mode;
 static int port;
-static long conns_n = 1, rounds = 1, quiet_ms = 1000, release_n = -1, pid, wait_stdin;
+static long conns_n = 1, rounds = 1, quiet_ms = 1000, release_n = -1, pid, wait_stdin, together;
 static size_t size = 1024;
 static double limit_s = 30;
 static unsigned char chunk[CHUNK], rbuf[CHUNK];
@@ -206,6 +207,9 @@ static void echo_round(struct conn *cs, struct pollfd *pfd, long round, double d
         cs[i] = (struct conn){.fd = -1, .state = IDLE,
                               .seed = (unsigned)(round * conns_n + i), .total = size};
     while (done < conns_n) {
+        /* With -a 1 no byte is sent before every connection is open, so
+         * the server really holds them all at once. */
+        int gated = together && (started < conns_n || connecting > 0);
         while (started < conns_n && connecting < MAX_CONNECTING) {
             conn_start(&cs[started]);
             connecting += cs[started].state == CONNECTING;
@@ -217,7 +221,7 @@ static void echo_round(struct conn *cs, struct pollfd *pfd, long round, double d
             if (c->state == CONNECTING)
                 pfd[n] = (struct pollfd){c->fd, POLLOUT, 0};
             else if (c->state == OPEN)
-                pfd[n] = (struct pollfd){c->fd, (short)(POLLIN | (c->wr_shut ? 0 : POLLOUT)), 0};
+                pfd[n] = (struct pollfd){c->fd, (short)(POLLIN | (c->wr_shut || gated ? 0 : POLLOUT)), 0};
             else
                 continue;
             n++;
@@ -241,7 +245,7 @@ static void echo_round(struct conn *cs, struct pollfd *pfd, long round, double d
                 conn_connected(c);
                 connecting--;
             }
-            if (re & (POLLOUT | POLLERR))
+            if ((re & (POLLOUT | POLLERR)) && !gated)
                 conn_write(c);
             if (re & (POLLIN | POLLHUP | POLLERR))
                 conn_read(c);
@@ -463,7 +467,7 @@ static int run_leave(int abort_it)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: tclient echo PORT [-c CONNS] [-s BYTES] [-r ROUNDS] [-t SECONDS]\n"
+            "usage: tclient echo PORT [-c CONNS] [-s BYTES] [-r ROUNDS] [-a 1] [-t SECONDS]\n"
             "       tclient hold PORT [-c CONNS] [-q MS] [--release K] [-t SECONDS]\n"
             "       tclient stall PORT [-s BYTES] [-p PID] [-w 1] [-t SECONDS]\n"
             "       tclient reset|abandon PORT [-s BYTES]\n");
@@ -508,6 +512,8 @@ int main(int argc, char **argv)
             rounds = (long)number(v);
         else if (!strcmp(o, "-q"))
             quiet_ms = (long)number(v);
+        else if (!strcmp(o, "-a"))
+            together = (long)number(v);
         else if (!strcmp(o, "-w"))
             wait_stdin = (long)number(v);
         else if (!strcmp(o, "-p"))
