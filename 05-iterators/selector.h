@@ -59,7 +59,8 @@ struct selector;
 struct sel_iter {  /* the ready events of one sel_select() */
     struct selector *sel;
     int pos;       /* where the backend's walk is */
-    int n;         /* what the kernel returned: events, or ready fds */
+    int n;         /* where the walk ends: epoll's event count, poll's array
+                    * length, select's highest fd + 1 */
 };
 
 struct selector *sel_open(void); /* NULL with errno set on failure */
@@ -96,11 +97,12 @@ void backend_close(struct sel_backend *b);
 int backend_add(struct sel_backend *b, struct sel_key *key);
 int backend_modify(struct sel_backend *b, struct sel_key *key, int events);
 void backend_del(struct sel_backend *b, struct sel_key *key);
-/* Waits; returns what the kernel returned (the walk's bound), or -1. */
+/* Waits; returns where the walk ends (0 if nothing is ready), or -1. */
 int backend_poll(struct sel_backend *b, struct sel_key **by_fd, int nfds, int timeout_ms);
 /* The walk: from *pos on, the next entry of the kernel's answer that names a
- * live key; sets *key and the native events translated to *mask, advances
- * *pos. 0 at the end (pos == n). by_fd maps an fd to its key. */
+ * key (maybe one unregistered since: sel_next() drops those); sets *key and
+ * the native events translated to *mask, advances *pos. 0 at the end
+ * (pos == n). by_fd maps an fd to its key. */
 int backend_next(struct sel_backend *b, struct sel_key **by_fd, int *pos, int n,
                  struct sel_key **key, int *mask);
 extern const char backend_name[];

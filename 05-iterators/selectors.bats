@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# Chapter 05's own tests (chapter 04's, plus the iterator's in sel_test), run once per backend with SELECTOR and SERVER set
-# by the Makefile: the loop's contracts (loop_test, a C program), the
-# backend's limits, and TRACE=1. (The contract and concurrent suites run
-# against the same server.)
+# Chapter 05's own tests, run once per backend with SELECTOR and SERVER set
+# by the Makefile: the selector's iterator (sel_test) and the loop's
+# contracts (loop_test), both C programs; the backend's limits; TRACE=1.
+# (The contract and concurrent suites run against the same server.)
 
 load ../test/helpers
 

@@ -1,6 +1,6 @@
 /*
  * 05-iterators: the echo server of chapter 04, as callbacks on an event
- * loop. This file is unchanged but for this line: the chapter's lesson is
+ * loop. This file is unchanged but for this comment: the chapter's lesson is
  * under the loop, where the selector now hands out the ready events through
  * an iterator (selector.h).
  *

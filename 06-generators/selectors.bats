@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
-# Chapter 06's own tests: the loop's and the selector's (as in 05), with the
-# server now a generator per connection. gen.h alone is tested in gen.bats., run once per backend with SELECTOR and SERVER set
-# by the Makefile: the loop's contracts (loop_test, a C program), the
-# backend's limits, and TRACE=1. (The contract and concurrent suites run
-# against the same server.)
+# Chapter 06's own tests, run once per backend with SELECTOR and SERVER set
+# by the Makefile: the iterator and the loop (sel_test, loop_test, as in
+# 05), the backend's limits, and TRACE=1 with the server now a generator
+# per connection. gen.h alone is tested in gen.bats. (The contract and
+# concurrent suites run against the same server.)
 
 load ../test/helpers
 

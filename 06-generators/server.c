@@ -258,8 +258,8 @@ static void conn_close(struct conn *c, const char *why)
  * call runs until it must wait, returns what for (WANT_READ or WANT_WRITE),
  * and the next call continues after that yield. Returns 0 when it is over,
  * with c->err saying why. Nothing it needs after a yield is a local: the
- * frame is *c. One recv() or send() per resumption keeps every client's
- * turn short; not reading while the echo is owed is the backpressure. */
+ * frame is *c. At most one recv() per resumption keeps every client's turn
+ * short; not reading while the echo is owed is the backpressure. */
 static int conn_step(struct conn *c)
 {
     gen_begin(&c->gen);

@@ -61,6 +61,7 @@ load helpers
     local before
     before=$(server_fds)
     run tc echo "$PORT" -c 100 -r 30 -s 1000
+    echo "$output"
     [ "$status" -eq 0 ]
     # Each client saw EOF, so the server has closed every socket already.
     [ "$(server_fds)" -eq "$before" ]
