@@ -1,0 +1,349 @@
+/*
+ * loop.c: callbacks on ready fds and on timers, over the selector.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "loop.h"
+#include "selector.h"
+
+/* What the loop keeps for a watched fd: the key's data. [0] read, [1] write. */
+struct io {
+    loop_cb *cb[2];
+    const char *name[2];
+    void *arg[2];
+};
+
+/* Timers sit in a binary heap ordered by deadline, then by the order they
+ * were added: adding, cancelling and taking the first are O(log n), for a
+ * timer per idle connection (--idle-timeout) and per sleep. */
+struct loop_timer {
+    int64_t deadline; /* monotonic, in microseconds */
+    uint64_t seq;     /* order added: breaks ties between equal deadlines */
+    loop_cb *cb;
+    const char *name;
+    void *arg;
+    int index;        /* in the heap; -1 once moved to the due list */
+    struct loop_timer *prev, *next; /* in the due list */
+};
+
+struct loop {
+    struct selector *sel;
+    int stopping;
+    struct loop_timer **heap; /* heap[0] is due first */
+    int nheap, heap_cap;
+    uint64_t seq;
+    struct loop_timer due;    /* sentinel of the timers of the current pass */
+    int64_t now;              /* the clock, read once per turn after the wait */
+    int trace;
+    unsigned long turn;
+};
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *loop_backend(void)
+{
+    return sel_name();
+}
+
+struct loop *loop_open(void)
+{
+    struct loop *loop = calloc(1, sizeof *loop);
+    if (!loop)
+        return NULL;
+    loop->sel = sel_open();
+    if (!loop->sel) {
+        free(loop);
+        return NULL;
+    }
+    loop->due.prev = loop->due.next = &loop->due;
+    loop->now = now_us();
+    const char *t = getenv("TRACE");
+    loop->trace = t && *t && strcmp(t, "0") != 0;
+    return loop;
+}
+
+static void timer_unlink(struct loop_timer *t)
+{
+    t->prev->next = t->next;
+    t->next->prev = t->prev;
+}
+
+void loop_close(struct loop *loop)
+{
+    while (loop->nheap > 0)
+        loop_cancel(loop, loop->heap[0]);
+    free(loop->heap);
+    while (loop->due.next != &loop->due)
+        loop_cancel(loop, loop->due.next);
+    /* Closing the selector unregisters what is left; the io records go too. */
+    for (int fd = 0; fd < sel_nfds(loop->sel); fd++) {
+        struct sel_key *key = sel_get_key(loop->sel, fd);
+        if (key)
+            free(key->data);
+    }
+    sel_close(loop->sel);
+    free(loop);
+}
+
+/* ---- fds ---------------------------------------------------------------- */
+
+static int dir_events(const struct io *io)
+{
+    return (io->cb[0] ? SEL_READ : 0) | (io->cb[1] ? SEL_WRITE : 0);
+}
+
+int loop_add_io(struct loop *loop, int fd, int dir, loop_cb *cb, const char *name, void *arg)
+{
+    struct sel_key *key = sel_get_key(loop->sel, fd);
+    struct io *io = key ? key->data : calloc(1, sizeof *io);
+    if (!io)
+        return -1;
+    struct io old = *io;
+    io->cb[dir] = cb;
+    io->name[dir] = name;
+    io->arg[dir] = arg;
+    int r = key ? sel_modify(loop->sel, key, dir_events(io))
+                : (sel_register(loop->sel, fd, dir_events(io), io) ? 0 : -1);
+    if (r < 0) {
+        *io = old;
+        if (!key)
+            free(io);
+    }
+    return r;
+}
+
+int loop_remove_io(struct loop *loop, int fd, int dir)
+{
+    struct sel_key *key = sel_get_key(loop->sel, fd);
+    if (!key)
+        return 0;
+    struct io *io = key->data;
+    io->cb[dir] = NULL;
+    if (dir_events(io))
+        return sel_modify(loop->sel, key, dir_events(io));
+    /* Nothing left to wait for: the key dies (and events already collected
+     * for it are skipped), the io record with it. */
+    free(io);
+    key->data = NULL;
+    return sel_unregister(loop->sel, key);
+}
+
+/* ---- timers ------------------------------------------------------------- */
+
+static int timer_before(const struct loop_timer *a, const struct loop_timer *b)
+{
+    return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+}
+
+static void heap_set(struct loop *loop, int i, struct loop_timer *t)
+{
+    loop->heap[i] = t;
+    t->index = i;
+}
+
+/* Moves heap[i] up or down to where it belongs. */
+static void heap_fix(struct loop *loop, int i)
+{
+    struct loop_timer *t = loop->heap[i];
+    while (i > 0 && timer_before(t, loop->heap[(i - 1) / 2])) {
+        heap_set(loop, i, loop->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= loop->nheap)
+            break;
+        if (c + 1 < loop->nheap && timer_before(loop->heap[c + 1], loop->heap[c]))
+            c++;
+        if (!timer_before(loop->heap[c], t))
+            break;
+        heap_set(loop, i, loop->heap[c]);
+        i = c;
+    }
+    heap_set(loop, i, t);
+}
+
+static void heap_remove(struct loop *loop, struct loop_timer *t)
+{
+    int i = t->index;
+    struct loop_timer *last = loop->heap[--loop->nheap];
+    t->index = -1;
+    if (last != t) {
+        heap_set(loop, i, last);
+        heap_fix(loop, i);
+    }
+}
+
+struct loop_timer *loop_call_later_(struct loop *loop, long ms, loop_cb *cb,
+                                    const char *name, void *arg)
+{
+    if (loop->nheap == loop->heap_cap) {
+        int cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
+        struct loop_timer **h = realloc(loop->heap, (size_t)cap * sizeof *h);
+        if (!h)
+            return NULL;
+        loop->heap = h;
+        loop->heap_cap = cap;
+    }
+    struct loop_timer *t = malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    /* From the turn's clock, as libuv does: timers set in one turn with the
+     * same delay are due at the same instant, and run in the order set. */
+    *t = (struct loop_timer){.deadline = loop->now + (int64_t)ms * 1000, .seq = loop->seq++,
+                             .cb = cb, .name = name, .arg = arg};
+    loop->heap[loop->nheap++] = t;
+    heap_fix(loop, loop->nheap - 1);
+    return t;
+}
+
+void loop_cancel(struct loop *loop, struct loop_timer *t)
+{
+    if (t->index >= 0)
+        heap_remove(loop, t);
+    else
+        timer_unlink(t);
+    free(t);
+}
+
+/* Milliseconds until the first timer, rounded up: rounded down, a wait
+ * could end a fraction of a millisecond early, find nothing due, and wait
+ * 0 ms again and again until it is (a busy loop). -1: no timer. */
+static int next_timeout(struct loop *loop)
+{
+    if (loop->nheap == 0)
+        return -1;
+    int64_t left = loop->heap[0]->deadline - now_us();
+    if (left <= 0)
+        return 0;
+    int64_t ms = (left + 999) / 1000;
+    return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+/* TRACE=1: one line per turn, built up as the callbacks run. */
+struct trace {
+    char line[1024];
+    size_t len;
+    int ran; /* a callback ran: the line is worth printing */
+};
+
+static void trace_add(struct loop *loop, struct trace *tr, const char *fmt, ...)
+{
+    if (!loop->trace || tr->len >= sizeof tr->line - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tr->line + tr->len, sizeof tr->line - tr->len, fmt, ap);
+    va_end(ap);
+    if (n > 0) /* vsnprintf() says what it would have written: clamp */
+        tr->len = tr->len + (size_t)n < sizeof tr->line ? tr->len + (size_t)n : sizeof tr->line - 1;
+}
+
+/* Calls the fd's reader, then its writer, as the mask says. */
+static void run_io(struct loop *loop, struct sel_key *key, int mask, struct trace *tr)
+{
+    for (int dir = 0; dir < 2; dir++) {
+        /* Checked again before each callback: the last one may have
+         * removed this fd, or this direction. */
+        if (sel_key_dead(key) || !(mask & (dir ? SEL_WRITE : SEL_READ)))
+            continue;
+        struct io *io = key->data;
+        if (!io->cb[dir])
+            continue;
+        trace_add(loop, tr, " %s(%d)", io->name[dir], key->fd);
+        tr->ran = 1;
+        io->cb[dir](io->arg[dir]);
+    }
+}
+
+/* The timers due now, one after the other, by the same protocol as the
+ * selector's ready keys. Starting the walk moves them to their own list,
+ * so a timer added by one of their callbacks waits for the next pass. */
+struct due_iter {
+    struct loop *loop;
+};
+
+static void timers_due(struct loop *loop, struct due_iter *it)
+{
+    it->loop = loop;
+    while (loop->nheap > 0 && loop->heap[0]->deadline <= loop->now) {
+        struct loop_timer *t = loop->heap[0];
+        heap_remove(loop, t);
+        t->prev = loop->due.prev;
+        t->next = &loop->due;
+        loop->due.prev->next = t;
+        loop->due.prev = t;
+    }
+}
+
+/* Hands over the next due timer, unlinked: the caller runs and frees it.
+ * One cancelled meanwhile has left the list, so it never comes out. */
+static int due_next(struct due_iter *it, struct loop_timer **t)
+{
+    struct loop *loop = it->loop;
+    if (loop->due.next == &loop->due)
+        return 0;
+    *t = loop->due.next;
+    timer_unlink(*t);
+    return 1;
+}
+
+int loop_once(struct loop *loop)
+{
+    struct sel_iter ready;
+    if (sel_select(loop->sel, loop->stopping ? 0 : next_timeout(loop), &ready) < 0)
+        return -1;
+    loop->now = now_us();
+    struct trace tr = {.len = 0, .ran = 0};
+    trace_add(loop, &tr, "turn %lu:", ++loop->turn);
+    /* for key, mask in sel.select(): */
+    struct sel_key *key;
+    int mask;
+    while (sel_next(&ready, &key, &mask)) {
+        trace_add(loop, &tr, " %d%s%s", key->fd, mask & SEL_READ ? "r" : "",
+                  mask & SEL_WRITE ? "w" : "");
+        run_io(loop, key, mask, &tr);
+    }
+    struct due_iter due;
+    struct loop_timer *t;
+    timers_due(loop, &due);
+    while (due_next(&due, &t)) {
+        trace_add(loop, &tr, " timer %s", t->name);
+        tr.ran = 1;
+        loop_cb *cb = t->cb;
+        void *arg = t->arg;
+        free(t);
+        cb(arg);
+    }
+    if (loop->trace && tr.ran)
+        fprintf(stderr, "%s\n", tr.line); /* a line cut short, never two turns on one */
+    return 0;
+}
+
+int loop_run(struct loop *loop)
+{
+    loop->stopping = 0;
+    while (!loop->stopping)
+        if (loop_once(loop) < 0)
+            return -1;
+    return 0;
+}
+
+void loop_stop(struct loop *loop)
+{
+    loop->stopping = 1;
+}
