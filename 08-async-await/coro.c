@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -345,5 +348,46 @@ int sock_sendall(struct task *t, struct sock_sendall *f)
         }
     }
     f->result = 0;
+    coro_end(&f->gen);
+}
+
+void sock_close(struct task *t, int fd)
+{
+    if (t->reg_fd == fd)
+        watch(t, -1, 0);
+    close(fd);
+}
+
+/* A non-blocking connect() returns at once (EINPROGRESS); the socket turns
+ * writable when the handshake is over, and SO_ERROR then says how it went
+ * (Stevens, UNP vol. 1, 16.3). */
+int sock_connect(struct task *t, struct sock_connect *f)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)f->port)};
+    int err = 0;
+    socklen_t len = sizeof err;
+    coro_begin(&f->gen);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    f->result = socket(AF_INET, SOCK_STREAM, 0);
+    if (f->result < 0) {
+        f->result = -errno;
+        coro_return(&f->gen);
+    }
+    if (fcntl(f->result, F_SETFL, O_NONBLOCK) < 0 ||
+        (connect(f->result, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS)) {
+        err = errno;
+        close(f->result);
+        f->result = -err;
+        coro_return(&f->gen);
+    }
+    coro_wait_fd(&f->gen, t, f->result, CORO_WRITE);
+    if (t->sent < 0)
+        err = -t->sent;
+    else if (getsockopt(f->result, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    if (err) {
+        sock_close(t, f->result);
+        f->result = -err;
+    }
     coro_end(&f->gen);
 }

@@ -171,4 +171,14 @@ struct sock_sendall {
 };
 int sock_sendall(struct task *t, struct sock_sendall *f);
 
+struct sock_connect {
+    struct gen gen;
+    int port;      /* on 127.0.0.1 */
+    int result;    /* the connected, non-blocking socket */
+};
+int sock_connect(struct task *t, struct sock_connect *f);
+
+/* Closes an fd the task may have waited on: the loop forgets it first. */
+void sock_close(struct task *t, int fd);
+
 #endif

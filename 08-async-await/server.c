@@ -259,7 +259,7 @@ static void conn_start(int fd)
 {
     struct sockaddr_in peer;
     socklen_t len = sizeof peer;
-    char name[32] = "?";
+    char name[sizeof ((struct conn *)0)->name] = "?"; /* "255.255.255.255:65535" fits */
     if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0)
         net_peer_name(&peer, name, sizeof name);
     struct conn *c = malloc(sizeof *c);
