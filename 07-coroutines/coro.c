@@ -59,18 +59,38 @@ void sched_spawn(struct task *t, task_main_fn *main, task_done_fn *on_done, cons
 }
 
 /* The loop's callbacks: each sends its news in and queues the task. */
+/* Both may fire in one turn: the task is then told both. */
 static void on_readable(void *arg)
 {
     struct task *t = arg;
-    t->sent = CORO_READ;
+    t->sent = t->queued && t->sent > 0 ? t->sent | CORO_READ : CORO_READ;
     push_ready(t);
 }
 
 static void on_writable(void *arg)
 {
     struct task *t = arg;
-    t->sent = CORO_WRITE;
+    t->sent = t->queued && t->sent > 0 ? t->sent | CORO_WRITE : CORO_WRITE;
     push_ready(t);
+}
+
+/* A wake-up with an error already in t->sent, one turn later: pushed at
+ * once, a task that retries would run again in the same pass for ever, and
+ * the loop (I/O, timers, SIGINT) would never get a turn. */
+static void on_retry(void *arg)
+{
+    struct task *t = arg;
+    t->timer = NULL;
+    push_ready(t);
+}
+
+static int watch(struct task *t, int fd, int events);
+
+static void retry_next_turn(struct task *t)
+{
+    watch(t, -1, 0);
+    if (!(t->timer = loop_call_later(loop, 0, on_retry, t)))
+        push_ready(t);
 }
 
 static void on_timer(void *arg)
@@ -95,9 +115,12 @@ void sched_wake(struct task *t)
 static int watch(struct task *t, int fd, int events)
 {
     int r = 0;
-    if (t->reg_fd != fd && t->reg_fd >= 0) {
-        loop_remove_reader(loop, t->reg_fd);
-        loop_remove_writer(loop, t->reg_fd);
+    if (t->reg_fd != fd && t->reg_fd >= 0) { /* only what it added: another
+                                               * task may watch the same fd */
+        if (t->reg_events & CORO_READ)
+            loop_remove_reader(loop, t->reg_fd);
+        if (t->reg_events & CORO_WRITE)
+            loop_remove_writer(loop, t->reg_fd);
         t->reg_events = 0;
     }
     t->reg_fd = fd;
@@ -155,17 +178,17 @@ static void step(struct task *t)
     if (t->sleep_ms >= 0) {
         watch(t, -1, 0);
         t->timer = loop_call_later(loop, t->sleep_ms, on_timer, t);
-    } else if (t->fd < 0 || !t->events || watch(t, t->fd, t->events) < 0) {
+    } else if (t->fd < 0 || !(t->events & (CORO_READ | CORO_WRITE)) ||
+               watch(t, t->fd, t->events & (CORO_READ | CORO_WRITE)) < 0) {
         /* A wait the loop cannot watch (the select backend and an fd past
-         * FD_SETSIZE, say): wake it at once and send the error in. */
-        t->sent = t->fd < 0 || !t->events ? -EINVAL : -errno;
-        watch(t, -1, 0);
-        push_ready(t);
+         * FD_SETSIZE, say): wake it next turn and send the error in. */
+        t->sent = t->fd < 0 || !(t->events & (CORO_READ | CORO_WRITE)) ? -EINVAL : -errno;
+        retry_next_turn(t);
         return;
     }
-    if (t->sleep_ms >= 0 && !t->timer) { /* out of memory: try again soon */
-        t->sent = 0;
-        push_ready(t);
+    if (t->sleep_ms >= 0 && !t->timer) { /* out of memory */
+        t->sent = -ENOMEM;
+        retry_next_turn(t);
     }
 }
 
@@ -190,10 +213,11 @@ int sched_run(void)
     }
 }
 
+/* Takes effect after the current pass, or after the turn in which the
+ * loop's callback (the SIGINT pipe's) called it. */
 void sched_stop(void)
 {
     stopping = 1;
-    loop_stop(loop);
 }
 
 void sched_shutdown(void)

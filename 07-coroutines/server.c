@@ -171,7 +171,7 @@ struct conn {
 static struct acceptor {
     struct task task;
     struct gen gen;
-    int batch;             /* accepted since it last let the others run */
+    int batch;             /* accepts counted: every ACCEPT_BATCH, the others run */
     int paused;            /* out of descriptors: sleeping */
     struct sock_accept rx;
 } acceptor;

@@ -52,7 +52,9 @@
  * - A task is the outermost coroutine: the scheduler owns its waits. Its
  *   on_done() runs once it finished, or at sched_shutdown(), after the
  *   scheduler has stopped watching its fd: it closes and frees.
- * - Never close() an fd a task may be waiting on; let on_done close it.
+ * - Never close() an fd a task has waited on while the task lives (the
+ *   scheduler keeps watching it between waits); let on_done close it, or
+ *   close it with sock_close().
  */
 #ifndef CORO_H
 #define CORO_H

@@ -8,13 +8,14 @@
  *       included), half-closes, and checks that every byte comes back in
  *       order followed by EOF. ROUNDS repeats the whole batch. With -a 1,
  *       no connection sends before all CONNS are open.
- *   tclient hold  PORT [-c CONNS] [-q MS] [--release K] [-t SECONDS]
+ *   tclient hold  PORT [-c CONNS] [-q MS] [--release K] [-w 1] [-t SECONDS]
  *       Opens CONNS connections and sends one byte on each. Phase 1 waits
  *       until nothing has happened for MS milliseconds (or the server has
  *       closed every connection), then reports how many
  *       were echoed, closed by the server, or are still waiting. With
  *       --release, phase 2 closes K echoed connections and waits (up to
- *       SECONDS) for every waiting one to be echoed.
+ *       SECONDS) for every waiting one to be echoed. With -w 1, the
+ *       connections stay open after phase 1 until stdin reaches EOF.
  *   tclient stall PORT [-s BYTES] [-p PID] [-w 1] [-t SECONDS]
  *       Sends without reading until the server stops taking bytes for 500 ms
  *       (backpressure), reports how far it got and, with -p, how much the
@@ -356,6 +357,11 @@ static int run_hold(void)
     }
     long waiting = hold_wait(cs, pfd, 0, deadline);
     hold_report("phase1", cs, waiting);
+    /* With -w 1, keep every connection open until stdin reaches EOF. */
+    char b[256];
+    ssize_t r;
+    while (wait_stdin && ((r = read(STDIN_FILENO, b, sizeof b)) > 0 || (r < 0 && errno == EINTR)))
+        ;
     int status = 0;
     if (release_n >= 0) {
         long released = 0;
@@ -468,7 +474,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: tclient echo PORT [-c CONNS] [-s BYTES] [-r ROUNDS] [-a 1] [-t SECONDS]\n"
-            "       tclient hold PORT [-c CONNS] [-q MS] [--release K] [-t SECONDS]\n"
+            "       tclient hold PORT [-c CONNS] [-q MS] [--release K] [-w 1] [-t SECONDS]\n"
             "       tclient stall PORT [-s BYTES] [-p PID] [-w 1] [-t SECONDS]\n"
             "       tclient reset|abandon PORT [-s BYTES]\n");
     exit(2);
