@@ -3,6 +3,7 @@
 #
 #   make                 build every chapter
 #   make test            run every chapter's tests (SANITIZE=1 for ASan+UBSan)
+#   make bench           measure every chapter's server side by side (bench/run)
 #   make diff A=01 B=02  what chapter B changed from chapter A
 #   make clean
 CHAPTERS := $(sort $(wildcard [0-9][0-9]-*))
@@ -16,7 +17,14 @@ test:
 	@failed=; for d in $(CHAPTERS); do \
 	    echo "=== $$d"; $(MAKE) -C $$d test || failed="$$failed $$d"; \
 	done; \
+	echo "=== bench (a smoke run)"; test/run-bats test/bench.bats || failed="$$failed bench"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi
+
+# Every chapter's server against chapter 08's client, and Python's asyncio;
+# BENCH_SECONDS=N per point (default 2).
+bench: all
+	@$(MAKE) -s -C test
+	@bench/run
 
 clean:
 	@for d in $(CHAPTERS); do $(MAKE) -s -C $$d clean; done
@@ -32,4 +40,4 @@ diff:
 	    diff -uN --label "$$a$$f" --label "$$b$$f" "$$a$$f" "$$b$$f"; \
 	done; true
 
-.PHONY: all test clean diff
+.PHONY: all test bench clean diff
