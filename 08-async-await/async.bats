@@ -40,6 +40,11 @@ async_case() {
     [ "$output" = "cancelled 100, freed 100" ]
 }
 
+@test "async: cancelling a task that gathers others cancels them too" {
+    async_case cancel-gather
+    [ "$output" = "gather cancelled, children: ended" ]
+}
+
 @test "--idle-timeout closes a connection idle that long, and only that one" {
     start_server 0 --idle-timeout 0.3
     # One client holds a connection idle (it sends one byte, then waits).

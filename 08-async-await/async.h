@@ -14,7 +14,8 @@
  *         struct echo *self = (struct echo *)t;
  *         async_begin(self);
  *         for (;;) {                        //     while True:
- *             self->rx = SOCK_RECV(self->fd, buf, sizeof buf);
+ *             self->rx = (struct sock_recv){.fd = self->fd, .buf = buf,
+ *                                           .len = sizeof buf};
  *             await(self, sock_recv(t, &self->rx));   // n = await sock.recv()
  *             if (self->rx.result <= 0)                // if not n:
  *                 async_return(self);                  //     return
@@ -52,6 +53,8 @@
 #ifndef ASYNC_H
 #define ASYNC_H
 
+#include <errno.h>
+
 #include "coro.h"
 
 #define async_begin(self) coro_begin(&(self)->gen)
@@ -72,12 +75,21 @@
 #define create_task(task, main, on_done) sched_spawn(task, main, on_done, #main)
 #define cancel(task) sched_cancel(task)
 
-/* Suspends until `other` has finished (its frame stays the caller's). */
+/* Suspends until `other` has finished (its frame stays the caller's). If
+ * the waiting task is cancelled or times out meanwhile, it stops waiting
+ * with t->sent < 0, and a cancel is passed on to `other`, as cancelling an
+ * asyncio.gather() cancels what it gathers. */
 #define await_task(self, t, other) \
     do { \
         while (!(other)->finished) { \
             (other)->waiter = (t); \
             coro_suspend(&(self)->gen, t); \
+            if ((t)->sent < 0) { \
+                (other)->waiter = NULL; \
+                if ((t)->sent == -ECANCELED) \
+                    sched_cancel(other); \
+                break; \
+            } \
         } \
     } while (0)
 

@@ -100,7 +100,8 @@ static int sleeper_main(struct task *t)
     struct sleeper *self = (struct sleeper *)t;
     async_begin(self);
     async_sleep(self, t, self->ms);
-    say("%ld ", self->ms);
+    if (t->sent == 0) /* not cancelled */
+        say("%ld ", self->ms);
     async_end(self);
 }
 
@@ -275,6 +276,48 @@ static void case_cancel(void)
     CHECK(freed == MANY);
 }
 
+/* Cancelling a task that gathers others cancels them too, and all end. */
+struct canceller { struct task task; struct gen gen; struct task *victim; };
+
+static int canceller_main(struct task *t)
+{
+    struct canceller *self = (struct canceller *)t;
+    async_begin(self);
+    async_sleep(self, t, 10);
+    cancel(self->victim);
+    async_end(self);
+}
+
+static int gatherer_main(struct task *t)
+{
+    struct parent *self = (struct parent *)t;
+    static const long ms[2] = {200, 300};
+    async_begin(self);
+    for (int k = 0; k < 2; k++) {
+        self->kids[k] = (struct sleeper){.ms = ms[k]};
+        self->tasks[k] = &self->kids[k].task;
+        create_task(self->tasks[k], sleeper_main, NULL);
+    }
+    gather(self, t, self->tasks, 2, i);
+    say(t->sent == -ECANCELED ? "gather cancelled" : "gathered", 0);
+    async_end(self);
+}
+
+static void case_cancel_gather(void)
+{
+    struct parent p = {.gen = GEN_INIT};
+    struct canceller k = {.gen = GEN_INIT, .victim = &p.task};
+    create_task(&p.task, gatherer_main, NULL);
+    create_task(&k.task, canceller_main, NULL);
+    double t0 = now_ms();
+    CHECK(async_run() == 0);
+    double took = now_ms() - t0;
+    printf("%s, children: %s\n", log_,
+           p.kids[0].task.finished && p.kids[1].task.finished ? "ended" : "left running");
+    CHECK(strcmp(log_, "gather cancelled") == 0);
+    CHECK(took < 150); /* not the children's 200 and 300 ms */
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -287,6 +330,7 @@ int main(int argc, char **argv)
         {"wait-for-timeout", case_wait_for_timeout},
         {"wait-for-in-time", case_wait_for_in_time},
         {"cancel", case_cancel},
+        {"cancel-gather", case_cancel_gather},
     };
     loop = loop_open();
     CHECK(loop != NULL);
@@ -298,6 +342,6 @@ int main(int argc, char **argv)
             return 0;
         }
     fprintf(stderr, "usage: async_test CASE   (chain, sleep, gather, wait-for-timeout, "
-                    "wait-for-in-time, cancel)\n");
+                    "wait-for-in-time, cancel, cancel-gather)\n");
     return 2;
 }

@@ -251,12 +251,11 @@ static void step(struct task *t)
         finish(t);
         return;
     }
-    if (t->cancelled || t->pending) { /* the wait fails at once */
+    if (t->cancelled || t->pending) { /* the wait fails, next turn */
         t->sent = t->cancelled ? -ECANCELED : t->pending;
         t->pending = 0;
         t->suspended = 0;
-        watch(t, -1, 0);
-        push_ready(t);
+        retry_next_turn(t);
         return;
     }
     if (t->suspended) {

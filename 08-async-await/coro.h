@@ -50,7 +50,7 @@
  *   sub-coroutine again, whose frame lives inside the caller's. Initialise
  *   the sub-frame (a compound literal zeroes its gen) on the line before.
  * - A task is the outermost coroutine: the scheduler owns its waits. Its
- *   on_done() runs once it finished, or at sched_shutdown(), after the
+ *   on_done() runs once it has finished (cancelled or not), after the
  *   scheduler has stopped watching its fd: it closes and frees.
  * - Never close() an fd a task has waited on while the task lives (the
  *   scheduler keeps watching it between waits); let on_done close it, or

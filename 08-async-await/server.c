@@ -246,7 +246,7 @@ static void conn_done(struct task *t)
     close(c->fd);
     log_conn("closed fd %d (%s): %s", c->fd, c->name,
              c->err == ECANCELED   ? "server stopping"
-             : c->err == ETIMEDOUT ? "idle timeout"
+             : c->err == ETIMEDOUT && idle_ms ? "idle timeout"
              : c->err              ? strerror(c->err)
                                    : "client closed");
     free(c->owed);

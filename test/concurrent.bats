@@ -96,8 +96,9 @@ load helpers
     kill -KILL "$staller"
     wait "$staller" || true
     exec 4>&-
+    # (RST, or FIN if the kernel had nothing unread for it: either way the
+    # server must notice.)
     wait_for "$SERVER_ERR" '^closed fd'
-    grep -Eq '^closed fd [0-9]+ .*: (Connection reset by peer|Broken pipe)$' "$SERVER_ERR"
     local cpu0
     cpu0=$(server_cpu_ticks)
     run tc echo "$PORT" -c 5 -s 10K -r 20
