@@ -76,20 +76,18 @@
 #define cancel(task) sched_cancel(task)
 
 /* Suspends until `other` has finished (its frame stays the caller's). If
- * the waiting task is cancelled or times out meanwhile, it stops waiting
- * with t->sent < 0, and a cancel is passed on to `other`, as cancelling an
- * asyncio.gather() cancels what it gathers. */
+ * the waiting task is cancelled, or its wait_for() expires, it cancels
+ * `other` (as cancelling an asyncio.gather() cancels what it gathers) and
+ * still waits for it to end: `other`'s frame is usually inside the
+ * caller's, so the caller must not end first. A cancelled task ends at its
+ * first wait, so this is short. */
 #define await_task(self, t, other) \
     do { \
         while (!(other)->finished) { \
             (other)->waiter = (t); \
             coro_suspend(&(self)->gen, t); \
-            if ((t)->sent < 0) { \
-                (other)->waiter = NULL; \
-                if ((t)->sent == -ECANCELED) \
-                    sched_cancel(other); \
-                break; \
-            } \
+            if ((t)->sent < 0) \
+                sched_cancel(other); \
         } \
     } while (0)
 

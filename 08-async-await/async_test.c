@@ -299,7 +299,7 @@ static int gatherer_main(struct task *t)
         create_task(self->tasks[k], sleeper_main, NULL);
     }
     gather(self, t, self->tasks, 2, i);
-    say(t->sent == -ECANCELED ? "gather cancelled" : "gathered", 0);
+    say(t->cancelled ? "gather cancelled" : "gathered", 0);
     async_end(self);
 }
 
