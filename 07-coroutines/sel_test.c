@@ -79,16 +79,23 @@ static void case_read_write(void)
     CHECK(walk(1000) == 1);
 }
 
-/* Both readable; the first handed out unregisters and closes the other. */
-static void case_unregister(void)
+/* Two registered fds, a and b, both readable. */
+static void two_readable(struct sel_key **ka, struct sel_key **kb)
 {
     pair(a);
     pair(b);
-    struct sel_key *ka = sel_register(sel, a[0], SEL_READ, "a");
-    struct sel_key *kb = sel_register(sel, b[0], SEL_READ, "b");
-    CHECK(ka && kb);
+    *ka = sel_register(sel, a[0], SEL_READ, "a");
+    *kb = sel_register(sel, b[0], SEL_READ, "b");
+    CHECK(*ka && *kb);
     readable(a);
     readable(b);
+}
+
+/* Both readable; the first handed out unregisters and closes the other. */
+static void case_unregister(void)
+{
+    struct sel_key *ka, *kb;
+    two_readable(&ka, &kb);
     struct sel_iter it;
     struct sel_key *key;
     int mask, n = 0;
@@ -109,13 +116,8 @@ static void case_unregister(void)
  * and readable: it is not handed out by this walk, only by the next. */
 static void case_reuse(void)
 {
-    pair(a);
-    pair(b);
-    struct sel_key *ka = sel_register(sel, a[0], SEL_READ, "a");
-    struct sel_key *kb = sel_register(sel, b[0], SEL_READ, "b");
-    CHECK(ka && kb);
-    readable(a);
-    readable(b);
+    struct sel_key *ka, *kb;
+    two_readable(&ka, &kb);
     struct sel_iter it;
     struct sel_key *key;
     int mask, n = 0, c[2], reused = 0;
