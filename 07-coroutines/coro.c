@@ -50,6 +50,7 @@ void sched_spawn(struct task *t, task_main_fn *main, task_done_fn *on_done, cons
     t->sent = 0;
     t->timer = NULL;
     t->queued = 0;
+    t->retrying = 0;
     t->prev_all = NULL;
     t->next_all = all;
     if (all)
@@ -81,6 +82,7 @@ static void on_retry(void *arg)
 {
     struct task *t = arg;
     t->timer = NULL;
+    t->retrying = 0;
     push_ready(t);
 }
 
@@ -89,7 +91,9 @@ static int watch(struct task *t, int fd, int events);
 static void retry_next_turn(struct task *t)
 {
     watch(t, -1, 0);
-    if (!(t->timer = loop_call_later(loop, 0, on_retry, t)))
+    if ((t->timer = loop_call_later(loop, 0, on_retry, t)))
+        t->retrying = 1;
+    else
         push_ready(t);
 }
 
@@ -103,7 +107,7 @@ static void on_timer(void *arg)
 
 void sched_wake(struct task *t)
 {
-    if (t->timer) {
+    if (t->timer && !t->retrying) { /* a sleep, not an error on its way */
         loop_cancel(loop, t->timer);
         on_timer(t);
     }

@@ -59,6 +59,7 @@ void sched_spawn(struct task *t, task_main_fn *main, task_done_fn *on_done, cons
     t->pending = 0;
     t->cancelled = cancelling; /* spawned during shutdown: cancelled at birth */
     t->queued = 0;
+    t->retrying = 0;
     t->prev_all = NULL;
     t->next_all = all;
     if (all)
@@ -90,6 +91,7 @@ static void on_retry(void *arg)
 {
     struct task *t = arg;
     t->timer = NULL;
+    t->retrying = 0;
     push_ready(t);
 }
 
@@ -98,7 +100,9 @@ static int watch(struct task *t, int fd, int events);
 static void retry_next_turn(struct task *t)
 {
     watch(t, -1, 0);
-    if (!(t->timer = loop_call_later(loop, 0, on_retry, t)))
+    if ((t->timer = loop_call_later(loop, 0, on_retry, t)))
+        t->retrying = 1;
+    else
         push_ready(t);
 }
 
@@ -123,6 +127,7 @@ static void interrupt(struct task *t, int sent)
     if (t->timer) {
         loop_cancel(loop, t->timer);
         t->timer = NULL;
+        t->retrying = 0;
     }
     t->suspended = 0;
     t->sent = sent;
@@ -131,7 +136,7 @@ static void interrupt(struct task *t, int sent)
 
 void sched_wake(struct task *t)
 {
-    if (t->timer || t->suspended)
+    if ((t->timer && !t->retrying) || t->suspended) /* not an error on its way */
         interrupt(t, 0);
 }
 

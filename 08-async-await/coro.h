@@ -41,9 +41,9 @@
  * - A step function returns CORO_WAIT when it is suspended, CORO_DONE when
  *   it has finished. Its result, if any, is in its frame.
  * - coro_wait_fd() suspends until an fd is ready; the value sent back in,
- *   t->sent, is what is ready: CORO_READ or CORO_WRITE, or -errno when the
- *   loop cannot watch that fd. coro_sleep() suspends for a time; t->sent
- *   is then 0.
+ *   t->sent, is what is ready: CORO_READ, CORO_WRITE or both, or -errno
+ *   when the loop cannot watch that fd. coro_sleep() suspends for a time;
+ *   t->sent is then 0 (or -ENOMEM if no timer could be had).
  * - coro_await(g, call) is `yield from`: it calls the sub-coroutine's step,
  *   and while that returns CORO_WAIT returns CORO_WAIT too; every later
  *   resumption of the caller lands inside coro_await and steps the
@@ -90,6 +90,7 @@ struct task {
     int pending;          /* an error to send in at its next wait */
     int cancelled;
     int queued;
+    int retrying;         /* woken next turn with an error in sent */
     struct task *next_ready, *prev_all, *next_all;
 };
 
