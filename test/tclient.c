@@ -505,27 +505,22 @@ int main(int argc, char **argv)
     port = (int)number(argv[2]);
     if (port < 1 || port > 65535)
         usage();
-    for (int i = 3; i < argc; i++) {
-        const char *o = argv[i];
-        if (i + 1 >= argc)
+    static const struct {
+        const char *flag;
+        long *value;
+    } opts[] = {{"-c", &conns_n}, {"-r", &rounds},    {"-q", &quiet_ms}, {"-a", &together},
+                {"-w", &wait_stdin}, {"-p", &pid}, {"--release", &release_n}};
+    for (int i = 3; i < argc; i += 2) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        size_t k = 0;
+        while (k < sizeof opts / sizeof opts[0] && strcmp(o, opts[k].flag))
+            k++;
+        if (!v)
             usage();
-        const char *v = argv[++i];
-        if (!strcmp(o, "-c"))
-            conns_n = (long)number(v);
+        else if (k < sizeof opts / sizeof opts[0])
+            *opts[k].value = (long)number(v);
         else if (!strcmp(o, "-s"))
             size = (size_t)number(v);
-        else if (!strcmp(o, "-r"))
-            rounds = (long)number(v);
-        else if (!strcmp(o, "-q"))
-            quiet_ms = (long)number(v);
-        else if (!strcmp(o, "-a"))
-            together = (long)number(v);
-        else if (!strcmp(o, "-w"))
-            wait_stdin = (long)number(v);
-        else if (!strcmp(o, "-p"))
-            pid = (long)number(v);
-        else if (!strcmp(o, "--release"))
-            release_n = (long)number(v);
         else if (!strcmp(o, "-t"))
             limit_s = (double)number(v);
         else
