@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,28 @@ static void case_timer_no_spin(void)
     CHECK(turns <= 3);
 }
 
+/* A timer's delay is a long: any value is accepted. Negative counts as 0;
+ * one too large for the clock (LONG_MAX ms) is due very far away, not
+ * wrapped around into the past. */
+static void case_timer_extreme(void)
+{
+    loop_call_later(loop, LONG_MAX, note, "z");
+    loop_call_later(loop, -1000, note, "a");
+    loop_call_later(loop, LONG_MIN, note, "b");
+    loop_call_later(loop, 1, note, "c");
+    run_until(3);
+    printf("%s\n", log_);
+    CHECK(strcmp(log_, "abc") == 0);
+    /* One more turn, with the far timer first in line: the wait computed
+     * from it stays in range (a readable fd ends the wait at once). */
+    pair(a);
+    CHECK(write(a[1], "x", 1) == 1);
+    CHECK(loop_add_reader(loop, a[0], note, "r") == 0);
+    CHECK(loop_once(loop) == 0);
+    printf("%s\n", log_);
+    CHECK(strcmp(log_, "abcr") == 0);
+}
+
 /* ---- the selector's limit ---------------------------------------------- */
 
 static void case_big_fd(void)
@@ -265,6 +288,7 @@ int main(int argc, char **argv)
         {"timer-from-callback", case_timer_from_callback},
         {"timer-cancel", case_timer_cancel},
         {"timer-no-spin", case_timer_no_spin},
+        {"timer-extreme", case_timer_extreme},
         {"big-fd", case_big_fd},
     };
     t_open = now_ms();
@@ -277,6 +301,7 @@ int main(int argc, char **argv)
             return 0;
         }
     fprintf(stderr, "usage: loop_test CASE   (close-self, close-other, remove-writer, "
-                    "timer-order, timer-from-callback, timer-cancel, timer-no-spin, big-fd)\n");
+                    "timer-order, timer-from-callback, timer-cancel, timer-no-spin, "
+                    "timer-extreme, big-fd)\n");
     return 2;
 }

@@ -138,15 +138,22 @@ int loop_remove_io(struct loop *loop, int fd, int dir)
 
 /* ---- timers ------------------------------------------------------------- */
 
+/* The longest delay, about a century: as good as never, and short enough
+ * that a deadline in microseconds cannot overflow. */
+#define DELAY_MAX_MS (100LL * 365 * 24 * 3600 * 1000)
+
 struct loop_timer *loop_call_later_(struct loop *loop, long ms, loop_cb *cb,
                                     const char *name, void *arg)
 {
     struct loop_timer *t = malloc(sizeof *t);
     if (!t)
         return NULL;
+    /* Any long is a delay: clamped, because now + ms * 1000 could overflow
+     * (undefined behaviour; in practice a deadline wrapped into the past). */
+    int64_t delay = ms < 0 ? 0 : ms > DELAY_MAX_MS ? DELAY_MAX_MS : ms;
     /* From the turn's clock, as libuv does: timers set in one turn with the
      * same delay are due at the same instant, and run in the order set. */
-    *t = (struct loop_timer){.deadline = loop->now + (int64_t)ms * 1000,
+    *t = (struct loop_timer){.deadline = loop->now + delay * 1000,
                              .cb = cb, .name = name, .arg = arg};
     /* After every timer due no later: equal deadlines keep their order. */
     struct loop_timer *at = loop->timers.prev;
@@ -168,7 +175,9 @@ void loop_cancel(struct loop *loop, struct loop_timer *t)
 
 /* Milliseconds until the first timer, rounded up: rounded down, a wait
  * could end a fraction of a millisecond early, find nothing due, and wait
- * 0 ms again and again until it is (a busy loop). -1: no timer. */
+ * 0 ms again and again until it is (a busy loop). -1: no timer. No
+ * deadline is more than DELAY_MAX_MS away, so this arithmetic cannot
+ * overflow. */
 static int next_timeout(struct loop *loop)
 {
     if (loop->timers.next == &loop->timers)

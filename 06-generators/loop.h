@@ -26,6 +26,8 @@
  *   the order they were set. A timer set by a callback runs in a later
  *   pass, never the current one.
  * - A timer's handle is valid until its callback starts or it is cancelled.
+ *   Any delay is accepted: a negative one counts as 0, and one beyond about
+ *   a century is cut to that.
  * - With TRACE=1 in the environment, each turn in which something ran
  *   prints one line on stderr: each ready fd with its mask, followed by the
  *   callbacks it got, then the timers run.

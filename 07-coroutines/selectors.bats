@@ -85,6 +85,10 @@ loop_case() {
     loop_case timer-no-spin
 }
 
+@test "loop: any delay is accepted: negative runs at once, LONG_MAX ms neither wraps nor overflows" {
+    loop_case timer-extreme
+}
+
 @test "backend limit: select cannot watch fd 1100, epoll and poll can" {
     run "$LOOP_TEST" big-fd
     echo "$output"

@@ -142,6 +142,10 @@ int loop_remove_io(struct loop *loop, int fd, int dir)
 
 /* ---- timers ------------------------------------------------------------- */
 
+/* The longest delay, about a century: as good as never, and short enough
+ * that a deadline in microseconds cannot overflow. */
+#define DELAY_MAX_MS (100LL * 365 * 24 * 3600 * 1000)
+
 static int timer_before(const struct loop_timer *a, const struct loop_timer *b)
 {
     return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
@@ -200,9 +204,12 @@ struct loop_timer *loop_call_later_(struct loop *loop, long ms, loop_cb *cb,
     struct loop_timer *t = malloc(sizeof *t);
     if (!t)
         return NULL;
+    /* Any long is a delay: clamped, because now + ms * 1000 could overflow
+     * (undefined behaviour; in practice a deadline wrapped into the past). */
+    int64_t delay = ms < 0 ? 0 : ms > DELAY_MAX_MS ? DELAY_MAX_MS : ms;
     /* From the turn's clock, as libuv does: timers set in one turn with the
      * same delay are due at the same instant, and run in the order set. */
-    *t = (struct loop_timer){.deadline = loop->now + (int64_t)ms * 1000, .seq = loop->seq++,
+    *t = (struct loop_timer){.deadline = loop->now + delay * 1000, .seq = loop->seq++,
                              .cb = cb, .name = name, .arg = arg};
     loop->heap[loop->nheap++] = t;
     heap_fix(loop, loop->nheap - 1);
@@ -220,7 +227,9 @@ void loop_cancel(struct loop *loop, struct loop_timer *t)
 
 /* Milliseconds until the first timer, rounded up: rounded down, a wait
  * could end a fraction of a millisecond early, find nothing due, and wait
- * 0 ms again and again until it is (a busy loop). -1: no timer. */
+ * 0 ms again and again until it is (a busy loop). -1: no timer. No
+ * deadline is more than DELAY_MAX_MS away, so this arithmetic cannot
+ * overflow. */
 static int next_timeout(struct loop *loop)
 {
     if (loop->nheap == 0)
