@@ -41,6 +41,7 @@ struct loop {
     uint64_t seq;
     struct loop_timer due;    /* sentinel of the timers of the current pass */
     int64_t now;              /* the clock, read once per turn after the wait */
+    int running;              /* inside loop_once(): its callbacks are running */
     int trace;
     unsigned long turn;
 };
@@ -311,7 +312,7 @@ static int due_next(struct due_iter *it, struct loop_timer **t)
     return 1;
 }
 
-int loop_once(struct loop *loop)
+static int run_turn(struct loop *loop)
 {
     struct sel_iter ready;
     if (sel_select(loop->sel, loop->stopping ? 0 : next_timeout(loop), &ready) < 0)
@@ -343,8 +344,34 @@ int loop_once(struct loop *loop)
     return 0;
 }
 
+/* A turn started from one of this turn's callbacks would select again,
+ * overwriting the results the outer turn is still walking and freeing the
+ * keys they point to: it is refused, as asyncio refuses with "This event
+ * loop is already running". */
+static int refuse_nested(struct loop *loop, const char *fn)
+{
+    if (!loop->running)
+        return 0;
+    fprintf(stderr, "loop: %s() called from a callback: this event loop is already running\n", fn);
+    errno = EBUSY;
+    return 1;
+}
+
+int loop_once(struct loop *loop)
+{
+    if (refuse_nested(loop, "loop_once"))
+        return -1;
+    loop->running = 1;
+    int r = run_turn(loop);
+    loop->running = 0;
+    return r;
+}
+
+/* Needs no flag of its own: between two turns, no callback is running. */
 int loop_run(struct loop *loop)
 {
+    if (refuse_nested(loop, "loop_run"))
+        return -1;
     loop->stopping = 0;
     while (!loop->stopping)
         if (loop_once(loop) < 0)
