@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The tests' own rules and helpers, checked directly, because breaking them
 # shows only when some other test fails or hangs: a background process that
-# outlives its test, a client that reads /dev/null instead of its input.
+# outlives its test, a client that reads /dev/null instead of its input, a
+# comment that cites a document the repository does not have.
 # Run by the top-level `make test`.
 
 load helpers
@@ -42,4 +43,14 @@ load helpers
         sleep 0.05
     done
     ! kill -0 "$pid" 2>/dev/null
+}
+
+@test "the documents the tests cite are in the repository" {
+    cd "$HELPERS_DIR/.."
+    local missing=() f
+    for f in $(grep -ohE '\b[A-Z][A-Z_]*\.md\b' -- */*.bats test/*.bats test/helpers.bash | sort -u); do
+        [ -e "$f" ] || missing+=("$f")
+    done
+    echo "cited but missing: ${missing[*]}"
+    [ ${#missing[@]} -eq 0 ]
 }
