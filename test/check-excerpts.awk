@@ -178,7 +178,12 @@ function block(    marker, file, i, t, np, m, p, pos, at) {
 # "`make diff A=03 B=04` prints 412 lines": runs that make diff (once per
 # command) and compares. MAKEFLAGS is emptied: called from a make, the diff
 # is no part of that make's jobs.
-function check_diffs(s,    claim, cmd, got, run, result, r, err) {
+function check_diffs(s,    claim, cmd, got, run, result, r, err, rest) {
+    # A size in another shape would go unchecked, and stale, in silence.
+    rest = s
+    gsub(/`make diff A=[0-9]+ B=[0-9]+( TESTS=0)?` prints [0-9][0-9,]* lines/, "", rest)
+    if (rest ~ /`make diff[^`]*` prints [0-9][0-9,]* lines/)
+        problem(NR, "a make diff size in a shape the checker cannot rerun: write \"`make diff A=03 B=04` prints N lines\" (or A=03 B=04 TESTS=0)")
     while (match(s, /`make diff A=[0-9]+ B=[0-9]+( TESTS=0)?` prints [0-9][0-9,]* lines/)) {
         claim = substr(s, RSTART, RLENGTH)
         s = substr(s, RSTART + RLENGTH)

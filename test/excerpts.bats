@@ -122,6 +122,11 @@ append() {
     fails_at "$n" "\`make diff A=03 B=04\` prints $DIFF_LINES lines, not $((DIFF_LINES + 1))"
 }
 
+@test "check-excerpts: a make diff size in a shape it cannot rerun fails" {
+    append "\`make diff B=04 A=03\` prints $DIFF_LINES lines."
+    fails_at "$ADDED" "a make diff size in a shape the checker cannot rerun"
+}
+
 @test "check-excerpts: pieces out of the source's order fail" {
     append "${FENCE}c" "// server.c" "$(sed -n '/^int main(/,/^}/p' server.c | head -n 2)" \
         "..." "$(head -n 2 server.c)" "$FENCE"
