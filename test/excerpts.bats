@@ -14,10 +14,17 @@ setup() {
     copy_repo
     cd "$COPY/$CHAPTER"
     write_readme >README.md
-    DIFF_LINES=$(cd .. && make -s diff A=03 B=04 | wc -l | tr -d ' ')
-    DIFF_LINES_TESTS0=$(cd .. && make -s diff A=03 B=04 TESTS=0 | wc -l | tr -d ' ')
+    DIFF_LINES=$(diff_lines A=03 B=04)
+    DIFF_LINES_TESTS0=$(diff_lines A=03 B=04 TESTS=0)
     printf '%s\n' "\`make diff A=03 B=04\` prints $DIFF_LINES lines;" \
         "\`make diff A=03 B=04 TESTS=0\` prints $(commas "$DIFF_LINES_TESTS0") lines." >>README.md
+}
+
+# diff_lines ARGS...: how many lines the copy's `make diff ARGS` prints. As
+# the checker counts: without the caller's MAKEFLAGS, in which `make -C`
+# puts -w and so "Entering directory" lines.
+diff_lines() {
+    (cd "$COPY" && MAKEFLAGS= make -s --no-print-directory diff "$@") | wc -l | tr -d ' '
 }
 
 # 1234 -> 1,234: the checker reads the count as prose writes it.

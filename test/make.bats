@@ -8,7 +8,8 @@ load tooling
 
 # diff_files A B [TESTS=0]: the files `make diff` shows, in its order.
 diff_files() {
-    make -s -C "$REPO" diff A="$1" B="$2" ${3:+"$3"} | sed -n 's|^+++ [0-9][0-9]-[^/]*/||p'
+    MAKEFLAGS= make -s --no-print-directory -C "$REPO" diff A="$1" B="$2" ${3:+"$3"} |
+        sed -n 's|^+++ [0-9][0-9]-[^/]*/||p'
 }
 
 # group A B FILE: the reading order's group of FILE: 1 server.c, 2 new in B,
