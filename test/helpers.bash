@@ -37,6 +37,11 @@ start_server() {
     [ $# -gt 0 ] || args=(-q 0)
     SERVER_OUT=$BATS_TEST_TMPDIR/server.out
     SERVER_ERR=$BATS_TEST_TMPDIR/server.err
+    # Emptied here, not only by the redirections below: those run in the
+    # child, and until it runs, a restarted server's wait would find the
+    # previous server's readiness line (and port).
+    : >"$SERVER_OUT"
+    : >"$SERVER_ERR"
     if [ -n "${SERVER_ULIMIT:-}" ]; then
         # shellcheck disable=SC2086 # "-S -n 1024" is several words
         bash -c 'ulimit $0 && exec "$@"' "$SERVER_ULIMIT" "$SERVER" "${args[@]}" \
