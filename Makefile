@@ -19,6 +19,7 @@ test: all
 	    echo "=== $$d"; $(MAKE) -C $$d test || failed="$$failed $$d"; \
 	done; \
 	echo "=== bench (a smoke run)"; test/run-bats test/bench.bats || failed="$$failed bench"; \
+	echo "=== the tests' own rules"; test/run-bats test/hygiene.bats || failed="$$failed hygiene"; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi
 
 # Every chapter's server against chapter 08's client, and Python's asyncio;

@@ -13,10 +13,7 @@ CLIENT=$PWD/client
     local port=$PORT d=$BATS_TEST_TMPDIR
     mkfifo "$d/in"
     exec 4<>"$d/in"
-    # (not spawn: a background command's stdin is /dev/null unless the
-    # command itself redirects it)
-    timeout 20 "$CLIENT" "$port" <"$d/in" >"$d/out" 3>&- 4>&- &
-    SPAWNED_ALL+=($!)
+    spawn timeout 20 "$CLIENT" "$port" <"$d/in" >"$d/out"
     echo hello >&4
     wait_for "$d/out" '^hello$'
     stop_server # the server closes first, so its end of the connection waits in TIME_WAIT

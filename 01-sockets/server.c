@@ -194,10 +194,10 @@ int main(int argc, char **argv)
         if (fd < 0) {
             /* EINTR: maybe a stop. ECONNABORTED: the client left while
              * queued. Out of descriptors: wait a second rather than spin. */
-            int err = errno; /* log_conn() may change errno */
-            if (err != EINTR && err != ECONNABORTED)
-                log_conn("accept: %s", strerror(err));
-            if (err == EMFILE || err == ENFILE)
+            int e = errno; /* log_conn() may change errno */
+            if (e != EINTR && e != ECONNABORTED)
+                log_conn("accept: %s", strerror(e));
+            if (e == EMFILE || e == ENFILE)
                 sleep(1);
             continue;
         }

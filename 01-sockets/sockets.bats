@@ -35,14 +35,18 @@ CLIENT=$PWD/client
     start_server 0
     local d=$BATS_TEST_TMPDIR
     mkfifo "$d/first.in"
-    timeout 30 "$CLIENT" "$PORT" <"$d/first.in" >"$d/first.out" 3>&- &
-    local first=$!
-    exec 4>"$d/first.in" # holds the first client's input open
+    # Opened read-write so that neither this nor the client's open blocks;
+    # the client sees end of input when this shell closes it.
+    exec 4<>"$d/first.in"
+    # Through spawn, so that teardown kills both clients if an assertion
+    # fails while they are still running.
+    spawn "$CLIENT" "$PORT" <"$d/first.in" >"$d/first.out"
+    local first=$SPAWNED
     echo one >&4
     wait_for "$d/first.out" '^one$'
 
-    timeout 30 "$CLIENT" "$PORT" <<<two >"$d/second.out" 3>&- 4>&- &
-    local second=$!
+    spawn "$CLIENT" "$PORT" <<<two >"$d/second.out"
+    local second=$SPAWNED
     # The first client still gets answers while the second is queued: one
     # more round trip, then the second has still had no reply and the
     # server has accepted only once.

@@ -14,10 +14,7 @@ load ../test/helpers
     free=$((1024 - used))
     mkfifo "$d/hold.in"
     exec 4<>"$d/hold.in"
-    # (not spawn: a background command's stdin is /dev/null unless the
-    # command itself redirects it)
-    "$TCLIENT" hold "$PORT" -c "$free" -q 500 -w 1 -t 30 <"$d/hold.in" >"$d/hold.out" 3>&- 4>&- &
-    SPAWNED_ALL+=($!)
+    spawn "$TCLIENT" hold "$PORT" -c "$free" -q 500 -w 1 -t 30 <"$d/hold.in" >"$d/hold.out"
     wait_for "$d/hold.out" '^phase1' 30
     cat "$d/hold.out"
     grep -q "^phase1: echoed $free closed 0 waiting 0" "$d/hold.out"

@@ -11,10 +11,7 @@ load ../test/helpers
     local d=$BATS_TEST_TMPDIR
     mkfifo "$d/hold.in"
     exec 4<>"$d/hold.in"
-    # (not spawn: a background command's stdin is /dev/null unless the
-    # command itself redirects it)
-    "$TCLIENT" hold "$PORT" -c 3 -q 300 -w 1 -t 30 <"$d/hold.in" >"$d/hold.out" 3>&- 4>&- &
-    SPAWNED_ALL+=($!)
+    spawn "$TCLIENT" hold "$PORT" -c 3 -q 300 -w 1 -t 30 <"$d/hold.in" >"$d/hold.out"
     wait_for "$d/hold.out" '^phase1: echoed 3 closed 0 waiting 0' 10
     # within about two seconds, a tick sees the three
     wait_for "$SERVER_ERR" '^tick: 3 connections$' 3

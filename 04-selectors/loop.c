@@ -37,6 +37,7 @@ struct loop {
     struct loop_timer timers; /* sentinel of the sorted list */
     struct loop_timer due;    /* sentinel of the timers of the current pass */
     int64_t now;              /* the clock, read once per turn after the wait */
+    int running;              /* inside loop_once(): its callbacks are running */
     int trace;
     unsigned long turn;
 };
@@ -138,15 +139,22 @@ int loop_remove_io(struct loop *loop, int fd, int dir)
 
 /* ---- timers ------------------------------------------------------------- */
 
+/* The longest delay, about a century: as good as never, and short enough
+ * that a deadline in microseconds cannot overflow. */
+#define DELAY_MAX_MS (100LL * 365 * 24 * 3600 * 1000)
+
 struct loop_timer *loop_call_later_(struct loop *loop, long ms, loop_cb *cb,
                                     const char *name, void *arg)
 {
     struct loop_timer *t = malloc(sizeof *t);
     if (!t)
         return NULL;
+    /* Any long is a delay: clamped, because now + ms * 1000 could overflow
+     * (undefined behaviour; in practice a deadline wrapped into the past). */
+    int64_t delay = ms < 0 ? 0 : ms > DELAY_MAX_MS ? DELAY_MAX_MS : ms;
     /* From the turn's clock, as libuv does: timers set in one turn with the
      * same delay are due at the same instant, and run in the order set. */
-    *t = (struct loop_timer){.deadline = loop->now + (int64_t)ms * 1000,
+    *t = (struct loop_timer){.deadline = loop->now + delay * 1000,
                              .cb = cb, .name = name, .arg = arg};
     /* After every timer due no later: equal deadlines keep their order. */
     struct loop_timer *at = loop->timers.prev;
@@ -168,7 +176,9 @@ void loop_cancel(struct loop *loop, struct loop_timer *t)
 
 /* Milliseconds until the first timer, rounded up: rounded down, a wait
  * could end a fraction of a millisecond early, find nothing due, and wait
- * 0 ms again and again until it is (a busy loop). -1: no timer. */
+ * 0 ms again and again until it is (a busy loop). -1: no timer. No
+ * deadline is more than DELAY_MAX_MS away, so this arithmetic cannot
+ * overflow. */
 static int next_timeout(struct loop *loop)
 {
     if (loop->timers.next == &loop->timers)
@@ -241,7 +251,7 @@ static void run_timers(struct loop *loop, struct trace *tr)
     }
 }
 
-int loop_once(struct loop *loop)
+static int run_turn(struct loop *loop)
 {
     struct sel_event *ready;
     int n = sel_select(loop->sel, loop->stopping ? 0 : next_timeout(loop), &ready);
@@ -262,8 +272,34 @@ int loop_once(struct loop *loop)
     return 0;
 }
 
+/* A turn started from one of this turn's callbacks would select again,
+ * overwriting the results the outer turn is still walking and freeing the
+ * keys they point to: it is refused, as asyncio refuses with "This event
+ * loop is already running". */
+static int refuse_nested(struct loop *loop, const char *fn)
+{
+    if (!loop->running)
+        return 0;
+    fprintf(stderr, "loop: %s() called from a callback: this event loop is already running\n", fn);
+    errno = EBUSY;
+    return 1;
+}
+
+int loop_once(struct loop *loop)
+{
+    if (refuse_nested(loop, "loop_once"))
+        return -1;
+    loop->running = 1;
+    int r = run_turn(loop);
+    loop->running = 0;
+    return r;
+}
+
+/* Needs no flag of its own: between two turns, no callback is running. */
 int loop_run(struct loop *loop)
 {
+    if (refuse_nested(loop, "loop_run"))
+        return -1;
     loop->stopping = 0;
     while (!loop->stopping)
         if (loop_once(loop) < 0)

@@ -46,6 +46,17 @@ gen_case() {
     [ "$output" = "struct gen 4 bytes, count frame 16 bytes" ]
 }
 
+@test "gen.h: a yield inside a switch of one's own aborts at the next call, naming the rule" {
+    run ./gen_test yield-in-switch
+    echo "$output"
+    [ "$status" -eq 134 ] # SIGABRT
+    [ "${#lines[@]}" -eq 2 ]
+    [ "${lines[0]}" = 10 ]
+    local line
+    line=$(grep -n 'gen_yield(&f->gen, 10);' gen_test.c | cut -d: -f1)
+    [ "${lines[1]}" = "gen_test.c:$line: picky(): resumed at a yield outside gen_begin()'s switch; gen.h ground rule 2: no yield inside a switch of your own" ]
+}
+
 @test "gen_test: an unknown case is a usage error" {
     run ./gen_test no-such-case
     echo "$output"

@@ -62,9 +62,12 @@
  *    generators of the same function would trample each other.
  * 2. No yield inside a switch statement of your own within the generator
  *    body. The yield's `case` label would belong to your switch, not to
- *    gen_begin()'s, and the generator would resume in the wrong place or not
- *    at all, usually without a compiler error. if/else chains are fine, and
- *    so are for, while and do loops: a yield may sit in any of them.
+ *    gen_begin()'s, so the next call could not jump back to it, and no
+ *    compiler warns. gen_end() catches it then: a resume point that matches
+ *    no case of its switch aborts the program with one line on stderr
+ *    naming the yield's file and line, the function and this rule. if/else
+ *    chains are fine, and so are for, while and do loops: a yield may sit
+ *    in any of them.
  * 3. One yield per source line. The resume point is __LINE__, so two yields
  *    on one line are two `case` labels with the same value: the compiler
  *    rejects that ("duplicate case value"), which is the safe way to fail.
@@ -104,6 +107,10 @@
  *             return (f->i);
  *           case 66:;
  *           } while (0);
+ *         break;
+ *       default:
+ *         if (!((&f->gen)->resume == GEN_FINISHED))
+ *           gen_rp_lost("gen_test.c", (&f->gen)->resume, __func__);
  *       }
  *       ((&f->gen)->resume = GEN_FINISHED);
  *       return (-1);
@@ -113,10 +120,14 @@
  * resume == GEN_START (0) and starts at the top of the body. The yield
  * stores 66 and returns f->i. The next call jumps straight to `case 66`,
  * inside the for loop, inside the do-while: the loop's f->i++ and test run,
- * and it yields again. When the loop ends, control leaves the switch, the
- * frame is marked finished, and -1 comes back. After that, resume ==
- * GEN_FINISHED matches no case, so the switch skips the whole body and the
- * function returns -1 again.
+ * and it yields again. When the loop ends, the `break` leaves the switch,
+ * the frame is marked finished, and -1 comes back. After that, resume ==
+ * GEN_FINISHED matches no case: the switch jumps to `default`, which lets
+ * a finished frame through, so the body is skipped and the function
+ * returns -1 again. Any other value that matches no case is a resume point
+ * the switch cannot reach (a yield inside a switch of your own, rule 2),
+ * and gen_rp_lost() reports it and aborts, rather than let the generator
+ * end as if it had run to the end.
  *
  * Why this is legal C: a switch is a jump to whichever of its `case` labels
  * matches, and C allows those labels anywhere inside the switch's body,
@@ -153,7 +164,8 @@
  * 1. Resume points, the only layer that knows the trick is a switch on
  *    __LINE__:
  *      struct gen, GEN_START, GEN_FINISHED, GEN_INIT
- *      gen_rp_open(g) / gen_rp_close()   the switch around the body
+ *      gen_rp_open(g) / gen_rp_close(g)  the switch around the body; a
+ *                                        resume point it cannot reach aborts
  *      gen_rp_save(g), gen_rp_label()    one resume point (same line)
  *      gen_rp_init(g), gen_rp_finish(g)  mark it not started / finished
  *      gen_rp_finished(g)                is it finished?
@@ -169,6 +181,9 @@
  */
 #ifndef GEN_H
 #define GEN_H
+
+#include <stdio.h>
+#include <stdlib.h>
 
 /* ---- Layer 1: resume points ---------------------------------------------- */
 
@@ -188,7 +203,25 @@ struct gen {
     switch ((g)->resume) { \
     case GEN_START:
 
-#define gen_rp_close() }
+/* The body's end leaves the switch by the `break`, so nothing falls
+ * through into `default`. Only a value that matches no case gets there:
+ * GEN_FINISHED, which goes on past the switch, or a resume point saved
+ * where this switch cannot jump (ground rule 2), which is a bug the
+ * compiler does not see: fail loudly, at the yield's own line. */
+#define gen_rp_close(g) \
+        break; \
+    default: \
+        if (!gen_rp_finished(g)) \
+            gen_rp_lost(__FILE__, (g)->resume, __func__); \
+    }
+
+static inline void gen_rp_lost(const char *file, int line, const char *func)
+{
+    fprintf(stderr, "%s:%d: %s(): resumed at a yield outside gen_begin()'s switch; "
+                    "gen.h ground rule 2: no yield inside a switch of your own\n",
+            file, line, func);
+    abort();
+}
 
 /* A resume point is a pair that must come from the same macro expansion, so
  * that both see the same __LINE__: gen_rp_save() stores where to come back,
@@ -231,11 +264,11 @@ struct gen {
     } while (0)
 
 /* Not a do-while: it closes gen_begin()'s switch. Whatever leaves that
- * switch (the end of the body, a top-level break, a finished frame matching
- * no case) finishes the generator and returns v. The return comes after the
- * switch, so the compiler sees that the function always returns. */
+ * switch (the end of the body, a top-level break, a finished frame)
+ * finishes the generator and returns v. The return comes after the switch,
+ * so the compiler sees that the function always returns. */
 #define gen_end(g, v) \
-    gen_rp_close() \
+    gen_rp_close(g) \
     gen_rp_finish(g); \
     return (v)
 

@@ -272,6 +272,41 @@ static void case_frame_size(void)
     CHECK(sizeof(struct count) <= 64);
 }
 
+/* ---- ground rule 2 broken: a yield inside a switch of one's own ----------- */
+
+struct picky {
+    struct gen gen;
+    int mode;
+};
+
+/* The yield's resume point becomes a case of the switch below, which
+ * gen_begin()'s switch cannot jump into. */
+static int picky(struct picky *f)
+{
+    gen_begin(&f->gen);
+    switch (f->mode) {
+    case 1:
+        gen_yield(&f->gen, 10);
+        break;
+    default:
+        break;
+    }
+    gen_end(&f->gen, 0);
+}
+
+/* The first call yields 10; the second must not end the generator as if
+ * nothing were wrong. */
+static void case_yield_in_switch(void)
+{
+    struct picky f = {.gen = GEN_INIT, .mode = 1};
+    say("%d", picky(&f));
+    end_line();
+    fflush(stdout); /* before what comes next, which may abort */
+    int v = picky(&f);
+    say("resumed: returned %d%s", v, gen_done(&f.gen) ? ", done" : "");
+    end_line();
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -285,6 +320,7 @@ int main(int argc, char **argv)
         {"early-return", case_early_return},
         {"restart", case_restart},
         {"frame-size", case_frame_size},
+        {"yield-in-switch", case_yield_in_switch},
     };
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
         if (!strcmp(argv[1], cases[i].name)) {
@@ -292,6 +328,6 @@ int main(int argc, char **argv)
             return 0;
         }
     fprintf(stderr, "usage: gen_test CASE   (counter, loop-state, after-end, "
-                    "interleaved, early-return, restart, frame-size)\n");
+                    "interleaved, early-return, restart, frame-size, yield-in-switch)\n");
     return 2;
 }

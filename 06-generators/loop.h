@@ -26,6 +26,12 @@
  *   the order they were set. A timer set by a callback runs in a later
  *   pass, never the current one.
  * - A timer's handle is valid until its callback starts or it is cancelled.
+ *   Any delay is accepted: a negative one counts as 0, and one beyond about
+ *   a century is cut to that.
+ * - The loop does not nest. Called from a callback, loop_once() and
+ *   loop_run() print one line on stderr and return -1 with errno EBUSY,
+ *   as asyncio raises "RuntimeError: This event loop is already running":
+ *   a turn inside a turn would free what the outer one is still using.
  * - With TRACE=1 in the environment, each turn in which something ran
  *   prints one line on stderr: each ready fd with its mask, followed by the
  *   callbacks it got, then the timers run.
@@ -57,7 +63,8 @@ struct loop_timer *loop_call_later_(struct loop *loop, long ms, loop_cb *cb,
                                     const char *name, void *arg);
 void loop_cancel(struct loop *loop, struct loop_timer *timer);
 
-int loop_once(struct loop *loop); /* one turn; -1 if the selector failed */
+/* -1 with errno set if the selector failed, or EBUSY from a callback. */
+int loop_once(struct loop *loop); /* one turn */
 int loop_run(struct loop *loop);  /* turns until loop_stop(): 0, or -1 */
 void loop_stop(struct loop *loop);
 

@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,71 @@ static void case_timer_no_spin(void)
     CHECK(turns <= 3);
 }
 
+/* A timer's delay is a long: any value is accepted. Negative counts as 0;
+ * one too large for the clock (LONG_MAX ms) is due very far away, not
+ * wrapped around into the past. */
+static void case_timer_extreme(void)
+{
+    loop_call_later(loop, LONG_MAX, note, "z");
+    loop_call_later(loop, -1000, note, "a");
+    loop_call_later(loop, LONG_MIN, note, "b");
+    loop_call_later(loop, 1, note, "c");
+    run_until(3);
+    printf("%s\n", log_);
+    CHECK(strcmp(log_, "abc") == 0);
+    /* One more turn, with the far timer first in line: the wait computed
+     * from it stays in range (a readable fd ends the wait at once). */
+    pair(a);
+    CHECK(write(a[1], "x", 1) == 1);
+    CHECK(loop_add_reader(loop, a[0], note, "r") == 0);
+    CHECK(loop_once(loop) == 0);
+    printf("%s\n", log_);
+    CHECK(strcmp(log_, "abcr") == 0);
+}
+
+/* ---- re-entry ------------------------------------------------------------ */
+
+/* Whichever of the two readers runs first drops the other and, with a
+ * timer due at once (so that a nested turn would not block), tries to run
+ * the loop from inside its callback. Both calls must be refused, and the
+ * outer turn must go on as if they had not been made. */
+static void reenter(void *arg)
+{
+    int me = *(int *)arg, other = !me;
+    calls[me]++;
+    if (calls[0] + calls[1] > 1)
+        return;
+    char c;
+    CHECK(read(*fd_of[me], &c, 1) == 1);
+    loop_remove_reader(loop, *fd_of[other]);
+    loop_call_later(loop, 0, note, "t");
+    loop_stop(loop);
+    errno = 0;
+    int rc = loop_once(loop);
+    printf("loop_once in a callback: %d (%s)\n", rc, rc < 0 ? strerror(errno) : "ran a turn");
+    CHECK(rc == -1 && errno == EBUSY);
+    errno = 0;
+    rc = loop_run(loop);
+    printf("loop_run in a callback: %d (%s)\n", rc, rc < 0 ? strerror(errno) : "ran");
+    CHECK(rc == -1 && errno == EBUSY);
+}
+
+static void case_reentry(void)
+{
+    static int ids[2] = {0, 1};
+    pair(a);
+    pair(b);
+    CHECK(write(a[1], "x", 1) == 1 && write(b[1], "x", 1) == 1);
+    CHECK(loop_add_reader(loop, a[0], reenter, &ids[0]) == 0);
+    CHECK(loop_add_reader(loop, b[0], reenter, &ids[1]) == 0);
+    /* The callback's loop_stop() holds: the refused loop_run() did not
+     * clear it, so this returns after the one turn. */
+    CHECK(loop_run(loop) == 0);
+    printf("readers called %d, timer %s\n", calls[0] + calls[1], log_);
+    CHECK(calls[0] + calls[1] == 1); /* the dropped reader was not called */
+    CHECK(strcmp(log_, "t") == 0);   /* the timer ran once, in the outer turn */
+}
+
 /* ---- the selector's limit ---------------------------------------------- */
 
 static void case_big_fd(void)
@@ -265,6 +331,8 @@ int main(int argc, char **argv)
         {"timer-from-callback", case_timer_from_callback},
         {"timer-cancel", case_timer_cancel},
         {"timer-no-spin", case_timer_no_spin},
+        {"timer-extreme", case_timer_extreme},
+        {"reentry", case_reentry},
         {"big-fd", case_big_fd},
     };
     t_open = now_ms();
@@ -277,6 +345,7 @@ int main(int argc, char **argv)
             return 0;
         }
     fprintf(stderr, "usage: loop_test CASE   (close-self, close-other, remove-writer, "
-                    "timer-order, timer-from-callback, timer-cancel, timer-no-spin, big-fd)\n");
+                    "timer-order, timer-from-callback, timer-cancel, timer-no-spin, "
+                    "timer-extreme, reentry, big-fd)\n");
     return 2;
 }

@@ -85,6 +85,16 @@ loop_case() {
     loop_case timer-no-spin
 }
 
+@test "loop: any delay is accepted: negative runs at once, LONG_MAX ms neither wraps nor overflows" {
+    loop_case timer-extreme
+}
+
+@test "loop: loop_once and loop_run called from a callback are refused (EBUSY), with one line" {
+    loop_case reentry
+    [ "$(grep -c '^loop: loop_once() called from a callback: this event loop is already running$' <<<"$output")" -eq 1 ]
+    [ "$(grep -c '^loop: loop_run() called from a callback: this event loop is already running$' <<<"$output")" -eq 1 ]
+}
+
 @test "backend limit: select cannot watch fd 1100, epoll and poll can" {
     run "$LOOP_TEST" big-fd
     echo "$output"

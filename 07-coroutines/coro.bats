@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# coro.h and the scheduler alone (coro_test, a C program, built with the
-# default backend).
+# future.h, coro.h and the tasks alone (coro_test, a C program, built with
+# the default backend).
 
 load ../test/helpers
 
@@ -10,32 +10,73 @@ coro_case() {
     [ "$status" -eq 0 ]
 }
 
-@test "coro: the loop sends back what woke the coroutine (read, then write)" {
-    coro_case send
-    [ "$output" = "woken with 1 (read), then 2 (write)" ]
+@test "future: callbacks run once, in the order added, from the loop, never inside set_result" {
+    coro_case callbacks
+    [ "$output" = "set 7: ba | again:" ]
 }
 
-@test "coro: delegation three deep; each level gets its callee's result" {
+@test "future: a callback added after it is done is scheduled, not run inline" {
+    coro_case late-callback
+    [ "$output" = "added: late" ]
+}
+
+@test "future: cancelled, its callbacks run and its result is -ECANCELED; a removed one does not" {
+    coro_case cancel-future
+    [ "$output" = "a result -ECANCELED" ]
+}
+
+@test "task: a task awaiting a future resumes with its result; the task's own future has the task's" {
+    coro_case await-future
+    [ "$output" = "waits, set, resumed with 42" ]
+}
+
+@test "task: two tasks awaiting a third both wake with its result" {
+    coro_case two-awaiters
+    [ "$output" = "waits, waits, third ends, resumed with 99, resumed with 99" ]
+}
+
+@test "task: a task whose future is cancelled while it waits gets -ECANCELED at that await" {
+    coro_case cancel-waiting
+    [ "$output" = "waits, cancel, resumed with -ECANCELED" ]
+}
+
+@test "sleep: a sleep is a future (completed early, the sleep ends and its timer goes)" {
+    coro_case sleep-future
+    [ "$output" = "sleep: 60000 " ]
+}
+
+@test "sleep: sleepers wake in deadline order" {
+    coro_case sleep
+    [ "$output" = "10 20 30 " ]
+}
+
+@test "sock_recv: a future completed by the loop's reader, with what recv() returned" {
+    coro_case recv
+    [ "$output" = "read 2" ]
+}
+
+@test "sock_recv: a second task reading the same fd is refused with -EBUSY; the first still reads" {
+    coro_case two-readers
+    [ "$output" = "read -EBUSY, read 2" ]
+}
+
+@test "coro: delegation three deep; the future passes up, each level gets its callee's result" {
     coro_case nested
     [ "$output" = "leaf 120, mid 121, top 122" ]
 }
 
-@test "coro: a coroutine finishes while another waits; shutdown cancels the waiter" {
+@test "coro: a task finishes while another waits; shutdown drops the waiter and its wakeup" {
     coro_case finish
-    [ "$output" = "quick ran, finished 1, shutdown: cancelled 2, " ]
+    [ "$output" = "waits, quick ran, finished 1, shutdown: dropped 2, " ]
 }
 
-@test "coro: four coroutines passing a token run in a deterministic order" {
+@test "coro: four tasks passing a token run in a deterministic order" {
     coro_case interleave
     [ "$output" = "012301230123" ]
-}
-
-@test "coro: sleepers wake in deadline order" {
-    coro_case sleep
-    [ "$output" = "10 20 30 " ]
 }
 
 @test "coro: an unknown case is a usage error" {
     run ./coro_test nope
     [ "$status" -eq 2 ]
+    [[ "$output" == usage:* ]]
 }

@@ -1,10 +1,13 @@
 /*
- * coro.h: coroutines on gen.h, and the scheduler that runs them.
+ * coro.h: coroutines on gen.h, tasks that drive them, and sockets as
+ * futures, the way asyncio builds them (tasks.py, selector_events.py).
  *
  * A generator (06) can only hand values out. A coroutine also takes one
- * back each time it is resumed (PEP 342's send()): here, what woke it. And
- * it can delegate to another coroutine, running it to completion while its
- * own caller only sees the waits pass by (PEP 380's `yield from`).
+ * back each time it is resumed (PEP 342's send()), and it can delegate to
+ * another coroutine, running it to completion while its own caller only
+ * sees the waits pass by (PEP 380's `yield from`). What a coroutine hands
+ * out, at the bottom of any chain of delegations, is the future it waits
+ * on (future.h), and what comes back in is that future's result.
  *
  *     struct echo {                      // the frame: a task, then locals
  *         struct task task;
@@ -19,12 +22,12 @@
  *
  *     static int echo_main(struct task *t)      // async def echo(fd):
  *     {                                         //   while True:
- *         struct echo *e = (struct echo *)t;    //     n = await recv(fd)
+ *         struct echo *e = (struct echo *)t;    //     n = await sock_recv(fd)
  *         coro_begin(&e->gen);                  //     if not n: return
- *         for (;;) {                            //     await sendall(fd, ..)
+ *         for (;;) {                            //     await sock_sendall(fd, ..)
  *             e->sub.rx = (struct sock_recv){.fd = e->fd, .buf = e->buf,
  *                                            .len = sizeof e->buf};
- *             coro_await(&e->gen, sock_recv(t, &e->sub.rx));
+ *             coro_await(&e->gen, sock_recv(&e->sub.rx));
  *             if (e->sub.rx.result <= 0)
  *                 coro_return(&e->gen);
  *             ...sock_sendall likewise...
@@ -32,28 +35,31 @@
  *         coro_end(&e->gen);
  *     }
  *
- *     sched_spawn(&e->task, echo_main, echo_free, "echo");
+ *     task_create(&e->task, echo_main, echo_free, "echo");
  *
  * A coroutine is a step function and a frame, exactly as in gen.h, and all
- * of gen.h's ground rules hold (locals that live across a wait go in the
- * frame; no wait inside a nested switch; one wait per line). On top:
+ * of gen.h's ground rules hold (locals that live across an await go in the
+ * frame; no await inside a switch of your own; one await per line). On top:
  *
  * - A step function returns CORO_WAIT when it is suspended, CORO_DONE when
  *   it has finished. Its result, if any, is in its frame.
- * - coro_wait_fd() suspends until an fd is ready; the value sent back in,
- *   t->sent, is what is ready: CORO_READ, CORO_WRITE or both, or -errno
- *   when the loop cannot watch that fd. coro_sleep() suspends for a time;
- *   t->sent is then 0 (or -ENOMEM if no timer could be had).
+ * - coro_await_future(g, f) is `await f` on a future: if f is pending, the
+ *   coroutine hands f out and suspends; once f is done, it goes on, and
+ *   future_result(f) is what it waited for. A future already done does not
+ *   suspend at all (asyncio's Future.__await__ does the same).
  * - coro_await(g, call) is `yield from`: it calls the sub-coroutine's step,
  *   and while that returns CORO_WAIT returns CORO_WAIT too; every later
  *   resumption of the caller lands inside coro_await and steps the
  *   sub-coroutine again, whose frame lives inside the caller's. Initialise
  *   the sub-frame (a compound literal zeroes its gen) on the line before.
- * - A task is the outermost coroutine: the scheduler owns its waits. Its
- *   on_done() runs once it finished, or at sched_shutdown(), after the
- *   scheduler has stopped watching its fd: it closes and frees.
- * - Never close() an fd a task has waited on while the task lives (the
- *   scheduler keeps watching it between waits); let on_done close it.
+ * - A task drives the outermost coroutine (asyncio's Task): its step runs
+ *   the coroutine until it hands out a future, and hangs the task's wakeup
+ *   on that future; the wakeup, run by the loop once the future is done,
+ *   steps it again. A task is a future too: when the coroutine ends, the
+ *   task's future is done with t->result, and any number of tasks may
+ *   await it. Then on_done() runs from the loop: it closes and frees.
+ * - Never close() an fd that the loop may still watch: sock_close() first
+ *   drops the fd from the loop.
  */
 #ifndef CORO_H
 #define CORO_H
@@ -61,29 +67,25 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "future.h"
 #include "gen.h"
 #include "loop.h"
 
 enum { CORO_DONE = 0, CORO_WAIT = 1 };
-enum { CORO_READ = 1, CORO_WRITE = 2 };
 
 struct task;
 typedef int task_main_fn(struct task *t);
 typedef void task_done_fn(struct task *t);
 
 struct task {
-    task_main_fn *main;   /* steps the outermost coroutine */
-    task_done_fn *on_done;
-    const char *name;     /* for TRACE */
-    int fd, events;       /* the wait coro_wait_fd() asked for */
-    long sleep_ms;        /* or coro_sleep()'s; -1 if none */
-    int sent;             /* what woke it: CORO_READ, CORO_WRITE, 0 (time), -errno */
-    /* the scheduler's own */
-    int reg_fd, reg_events;       /* what the loop watches for it */
-    struct loop_timer *timer;
-    int queued;
-    int retrying;         /* woken next turn with an error in sent */
-    struct task *next_ready, *prev_all, *next_all;
+    struct future fut;            /* a Task is a Future: done with result */
+    task_main_fn *main;           /* steps the outermost coroutine */
+    task_done_fn *on_done;        /* runs from the loop once it is done */
+    const char *name;             /* for TRACE */
+    long result;                  /* what the coroutine returns: set it before the end */
+    struct future *fut_waiter;    /* the future it waits on (asyncio's _fut_waiter) */
+    struct loop_callback wakeup;  /* hung on fut_waiter; or queued for a step */
+    struct task *prev_all, *next_all; /* every task not yet done, for shutdown */
 };
 
 /* ---- the coroutine macros, on gen.h --------------------------------------- */
@@ -92,17 +94,12 @@ struct task {
 #define coro_end(g) gen_end(g, CORO_DONE)
 #define coro_return(g) gen_return(g, CORO_DONE)
 
-#define coro_wait_fd(g, t, fd_, events_) \
+/* A resume point inside the `if`: when f is pending, hand it to the task
+ * (task_wait_on) and return; the task resumes us here once it is done. */
+#define coro_await_future(g, f) \
     do { \
-        (t)->fd = (fd_); \
-        (t)->events = (events_); \
-        gen_yield(g, CORO_WAIT); \
-    } while (0)
-
-#define coro_sleep(g, t, ms) \
-    do { \
-        (t)->sleep_ms = (ms); \
-        gen_yield(g, CORO_WAIT); \
+        if (!future_done(f)) \
+            gen_yield(g, task_wait_on(f)); \
     } while (0)
 
 /* One resume point, then the call: entered first from above, later by the
@@ -119,33 +116,40 @@ struct task {
             return CORO_WAIT; \
     } while (0)
 
-/* ---- the scheduler ---------------------------------------------------------- */
+/* ---- tasks ------------------------------------------------------------------ */
 
-void sched_init(struct loop *loop);
-void sched_spawn(struct task *t, task_main_fn *main, task_done_fn *on_done, const char *name);
-void sched_wake(struct task *t); /* ends a coro_sleep() early */
-int sched_run(void);             /* until sched_stop(): 0, or -1 if the loop failed */
-void sched_stop(void);
-void sched_shutdown(void);       /* on_done() for every task left */
+void coro_init(struct loop *loop);
+void task_create(struct task *t, task_main_fn *main, task_done_fn *on_done, const char *name);
+struct task *current_task(void); /* the task being stepped, or NULL */
+int task_wait_on(struct future *f); /* coro_await_future's: returns CORO_WAIT */
+int coro_run(void);               /* until coro_stop(): 0, or -1 if the loop failed */
+void coro_stop(void);
+void coro_shutdown(void);         /* on_done() for every task not yet done */
 
-/* ---- sockets as coroutines ---------------------------------------------------
- * Each result is >= 0, or -errno. */
+/* ---- sockets and sleep as coroutines -------------------------------------------
+ * Each, like asyncio's loop.sock_recv(), tries the system call first; when
+ * it would block, it makes a future, adds a reader or writer whose callback
+ * completes that future, and awaits it. (sock_recv skips the try when its
+ * fd's reader is still parked from the last read: see coro.c.) Each result
+ * is >= 0, or -errno. */
 
 struct sock_accept {
     struct gen gen;
     int fd;        /* the listening socket */
     int result;    /* the new connection's fd */
+    struct future fut;
 };
-int sock_accept(struct task *t, struct sock_accept *f);
+int sock_accept(struct sock_accept *f);
 
 struct sock_recv {
     struct gen gen;
     int fd;
     char *buf;
     size_t len;    /* > 0 */
-    ssize_t result; /* bytes read; 0 at EOF */
+    ssize_t result; /* bytes read; 0 at EOF; -EBUSY if another task reads fd */
+    struct future fut;
 };
-int sock_recv(struct task *t, struct sock_recv *f);
+int sock_recv(struct sock_recv *f);
 
 struct sock_sendall {
     struct gen gen;
@@ -154,7 +158,20 @@ struct sock_sendall {
     size_t len;
     size_t sent;
     int result;    /* 0 once all is sent */
+    struct future fut;
 };
-int sock_sendall(struct task *t, struct sock_sendall *f);
+int sock_sendall(struct sock_sendall *f);
+
+/* Closes an fd the loop may watch: the loop forgets it first. */
+void sock_close(int fd);
+
+struct coro_sleep {  /* asyncio.sleep(): a future, completed by a timer */
+    struct gen gen;
+    long ms;
+    long result;   /* 0; -ECANCELED if its future was cancelled */
+    struct future fut;
+    struct loop_timer timer;
+};
+int coro_sleep(struct coro_sleep *f);
 
 #endif

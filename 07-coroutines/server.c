@@ -1,9 +1,10 @@
 /*
- * 07-coroutines: the echo server as coroutines (coro.h): one per
- * connection, plus one that accepts. A connection's coroutine reads
- * `n = await sock_recv(...)` then `await sock_sendall(...)`: each delegates
- * to a socket coroutine that waits for the loop and gets back what it waited
- * for. A scheduler runs the ready ones; the loop and its selector wake them.
+ * 07-coroutines: the echo server as coroutines (coro.h), each driven by a
+ * task: one per connection, plus one that accepts. A connection's coroutine
+ * reads `n = await sock_recv(...)` then `await sock_sendall(...)`: each
+ * delegates to a socket coroutine that, when the call would block, awaits
+ * a future which a reader or writer callback of the loop completes. The
+ * future's done callback steps the task again (asyncio's Future and Task).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -127,7 +128,7 @@ static void on_stop_signal(void *arg)
     char buf[64];
     while (read(sig_pipe[0], buf, sizeof buf) > 0)
         ;
-    sched_stop();
+    coro_stop();
 }
 
 static int install_signals(void)
@@ -173,7 +174,10 @@ static struct acceptor {
     struct gen gen;
     int batch;             /* accepts counted: every ACCEPT_BATCH, the others run */
     int paused;            /* out of descriptors: sleeping */
-    struct sock_accept rx;
+    union {
+        struct sock_accept rx;
+        struct coro_sleep nap;
+    } sub;
 } acceptor;
 
 /* ---- the conversation ----------------------------------------------------- */
@@ -187,14 +191,14 @@ static int conn_main(struct task *t)
     coro_begin(&c->gen);
     for (;;) {
         c->sub.rx = (struct sock_recv){.fd = c->fd, .buf = c->buf, .len = BUF_SIZE};
-        coro_await(&c->gen, sock_recv(t, &c->sub.rx));
+        coro_await(&c->gen, sock_recv(&c->sub.rx));
         if (c->sub.rx.result <= 0) {
             c->err = (int)-c->sub.rx.result;
             coro_return(&c->gen);
         }
         c->len = (size_t)c->sub.rx.result;
         c->sub.tx = (struct sock_sendall){.fd = c->fd, .buf = c->buf, .len = c->len};
-        coro_await(&c->gen, sock_sendall(t, &c->sub.tx));
+        coro_await(&c->gen, sock_sendall(&c->sub.tx));
         if (c->sub.tx.result < 0) {
             c->err = -c->sub.tx.result;
             coro_return(&c->gen);
@@ -203,17 +207,19 @@ static int conn_main(struct task *t)
     coro_end(&c->gen);
 }
 
-/* Called by the scheduler once conn_main() has finished, or at shutdown,
- * when it no longer watches the fd: close it, log why, free the frame. */
+/* Called from the loop once conn_main() has finished, or at shutdown:
+ * close the fd (the loop forgets it first), log why, free the frame. */
 static void conn_done(struct task *t)
 {
     struct conn *c = (struct conn *)t;
-    close(c->fd);
+    sock_close(c->fd);
     log_conn("closed fd %d (%s): %s", c->fd, c->name,
              !gen_done(&c->gen) ? "server stopping" : c->err ? strerror(c->err) : "client closed");
     free(c);
-    if (acceptor.paused) /* a descriptor is free again */
-        sched_wake(&acceptor.task);
+    /* A descriptor is free again: end the acceptor's sleep now, by
+     * completing the future it awaits. */
+    if (acceptor.paused && !future_done(&acceptor.sub.nap.fut))
+        future_set_result(&acceptor.sub.nap.fut, 0);
 }
 
 static void conn_start(int fd)
@@ -235,7 +241,7 @@ static void conn_start(int fd)
     c->err = 0;
     snprintf(c->name, sizeof c->name, "%s", name);
     log_conn("accepted fd %d from %s", fd, name);
-    sched_spawn(&c->task, conn_main, conn_done, "conn");
+    task_create(&c->task, conn_main, conn_done, "conn");
 }
 
 static int is_shortage(int err)
@@ -249,24 +255,26 @@ static int accept_main(struct task *t)
     struct acceptor *a = (struct acceptor *)t;
     coro_begin(&a->gen);
     for (;;) {
-        a->rx = (struct sock_accept){.fd = listen_fd};
-        coro_await(&a->gen, sock_accept(t, &a->rx));
-        if (a->rx.result >= 0) {
-            conn_start(a->rx.result);
+        a->sub.rx = (struct sock_accept){.fd = listen_fd};
+        coro_await(&a->gen, sock_accept(&a->sub.rx));
+        if (a->sub.rx.result >= 0) {
+            conn_start(a->sub.rx.result);
             if (++a->batch == ACCEPT_BATCH) { /* a flood of connects: let clients run */
                 a->batch = 0;
-                coro_wait_fd(&a->gen, t, listen_fd, CORO_READ);
+                a->sub.nap = (struct coro_sleep){.ms = 0}; /* asyncio.sleep(0) */
+                coro_await(&a->gen, coro_sleep(&a->sub.nap));
             }
-        } else if (is_shortage(-a->rx.result)) {
+        } else if (is_shortage(-a->sub.rx.result)) {
             /* Out of descriptors or memory: the listener stays readable, so
              * waiting on it would spin. Sleep until a connection closes
-             * (conn_done wakes us) or the retry time passes. */
-            fprintf(stderr, "accept: %s: pausing accept\n", strerror(-a->rx.result));
+             * (conn_done ends the sleep) or the retry time passes. */
+            fprintf(stderr, "accept: %s: pausing accept\n", strerror(-a->sub.rx.result));
             a->paused = 1;
-            coro_sleep(&a->gen, t, ACCEPT_RETRY_MS);
+            a->sub.nap = (struct coro_sleep){.ms = ACCEPT_RETRY_MS};
+            coro_await(&a->gen, coro_sleep(&a->sub.nap));
             a->paused = 0;
         } else { /* accept(2): a network error pending on that client */
-            log_conn("accept: %s", strerror(-a->rx.result));
+            log_conn("accept: %s", strerror(-a->sub.rx.result));
         }
     }
     coro_end(&a->gen);
@@ -328,22 +336,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "server: event loop: %s\n", strerror(errno));
         return 1;
     }
-    sched_init(loop);
+    coro_init(loop);
     char err[256];
     listen_fd = net_listen(port, err, sizeof err);
     if (listen_fd < 0) {
         fprintf(stderr, "server: %s\n", err);
         return 1;
     }
-    sched_spawn(&acceptor.task, accept_main, accept_done, "accept");
+    task_create(&acceptor.task, accept_main, accept_done, "accept");
     printf("listening on 127.0.0.1:%d (%s)\n", net_local_port(listen_fd), loop_backend());
     fflush(stdout);
     int status = 0;
-    if (sched_run() < 0) {
+    if (coro_run() < 0) {
         fprintf(stderr, "server: %s: %s\n", loop_backend(), strerror(errno));
         status = 1;
     }
-    sched_shutdown(); /* every task's on_done: connections closed and freed */
+    coro_shutdown(); /* every task's on_done: connections closed and freed */
     loop_close(loop); /* unregisters the pipe */
     close(listen_fd);
     close(sig_pipe[0]);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# The contract of DESIGN.md, written once and run against every chapter's
-# server: `SERVER=/abs/path/server run-bats contract.bats`. It holds only what
-# every chapter does, chapter 01 included; what needs several clients at once
-# lives in the chapters' own tests.
+# The contract of CONTRACT.md (at the top of the repository), written once
+# and run against every chapter's server:
+# `SERVER=/abs/path/server run-bats contract.bats`. It holds only what every
+# chapter does, chapter 01 included; what needs several clients at once is
+# in concurrent.bats (02 on) and the chapters' own tests.
 
 load helpers
 

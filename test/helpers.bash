@@ -79,10 +79,12 @@ stop_server() {
 
 # spawn CMD...: runs a client in the background and sets SPAWNED to its
 # PID; teardown kills whatever is still running. It gets neither bats' fd 3
-# nor fd 4, which tests use to hold a fifo open.
+# nor fd 4, which tests use to hold a fifo open. Its stdin is spawn's
+# (`spawn CMD <file`): the explicit <&0 is needed, because bash gives a
+# background command with no stdin redirection of its own /dev/null.
 SPAWNED_ALL=()
 spawn() {
-    "$@" 3>&- 4>&- &
+    "$@" <&0 3>&- 4>&- &
     SPAWNED=$!
     SPAWNED_ALL+=("$SPAWNED")
 }
