@@ -11,8 +11,9 @@
 # What every demo gets from it, so that a presenter can run it in front of a
 # room and nothing is left behind:
 #
-#   - a bound on time: the whole demo is killed after DEMO_LIMIT seconds
-#     (default 30), and every wait below has its own, smaller bound;
+#   - a bound on time: the whole demo stops after DEMO_LIMIT seconds (default
+#     30; "demo: over 30 s, stopped", exit 124), and every wait below has its
+#     own, smaller bound;
 #   - a clean exit: at exit, and on Ctrl-C (INT) or TERM, every process started
 #     with demo_start or demo_spawn is killed, and the scratch folder removed;
 #   - servers on port 0 (the kernel picks a free port), loopback only.
@@ -82,15 +83,16 @@ demo_cleanup() {
 }
 trap 'demo_cleanup' EXIT
 trap 'echo "demo: interrupted" >&2; exit 130' INT TERM
+trap 'echo "demo: over ${DEMO_LIMIT} s, stopped" >&2; exit 124' ALRM
 
-# The watchdog: after DEMO_LIMIT seconds, TERM to the demo (which then cleans
-# up through its trap). It holds none of the demo's output open.
+# The watchdog: after DEMO_LIMIT seconds, ALRM to the demo (which then cleans
+# up through its trap). It holds none of the demo's output open, so a caller
+# reading that output is never kept waiting by it.
 (
     sleep "$DEMO_LIMIT" &
     trap 'kill $! 2>/dev/null; exit 0' TERM
     wait $!
-    echo "demo: over ${DEMO_LIMIT} s, stopping" >&2
-    kill -TERM $$ 2>/dev/null
+    kill -ALRM $$ 2>/dev/null
 ) >/dev/null 2>&1 3>&- &
 DEMO_WATCHDOG=$!
 
