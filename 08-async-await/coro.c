@@ -1,6 +1,7 @@
 /*
- * coro.c: the scheduler (a ready queue over the loop) and the socket
- * coroutines.
+ * coro.c: tasks (a future that drives a coroutine, stepped from the loop's
+ * ready queue; cancellation as asyncio does it), asyncio.run(), and
+ * sockets and sleep as futures completed by the loop.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -15,384 +16,341 @@
 
 #include "coro.h"
 
-/* ---- the scheduler ------------------------------------------------------- */
+/* ---- tasks ---------------------------------------------------------------- */
 
 static struct loop *loop;
-static struct task *ready_head, *ready_tail; /* FIFO: woken order is run order */
-static struct task *all;                     /* every live task, for cancel_all */
-static int trace, cancelling;
-static struct task *running;                 /* the task being stepped */
+static struct task *all;     /* every task not yet done */
+static struct task *running; /* the task being stepped */
 
-void sched_init(struct loop *l)
+void coro_init(struct loop *l)
 {
     loop = l;
-    const char *t = getenv("TRACE");
-    trace = t && *t && strcmp(t, "0") != 0;
 }
 
-static void push_ready(struct task *t)
+struct loop *coro_loop(void)
 {
-    if (t->queued) /* woken twice in one turn (readable and writable) */
-        return;
-    t->queued = 1;
-    t->next_ready = NULL;
-    if (ready_tail)
-        ready_tail->next_ready = t;
-    else
-        ready_head = t;
-    ready_tail = t;
+    return loop;
 }
 
-void sched_spawn(struct task *t, task_main_fn *main, task_done_fn *on_done, const char *name)
+struct task *current_task(void)
 {
+    return running;
+}
+
+static void task_wakeup(void *arg);
+static int task_cancel_future(struct future *f);
+
+void task_create(struct task *t, task_main_fn *main, task_done_fn *on_done, const char *name)
+{
+    future_init(&t->fut, loop, name, -1);
+    t->fut.cancel = task_cancel_future; /* Task.cancel() overrides Future.cancel() */
     t->main = main;
     t->on_done = on_done;
     t->name = name;
-    t->fd = t->reg_fd = -1;
-    t->events = t->reg_events = 0;
-    t->sleep_ms = -1;
-    t->suspended = 0;
-    t->sent = 0;
-    t->finished = 0;
-    t->waiter = NULL;
-    t->timer = t->deadline = NULL;
-    t->pending = 0;
-    t->cancelled = cancelling; /* spawned during shutdown: cancelled at birth */
-    t->queued = 0;
-    t->retrying = 0;
+    t->result = 0;
+    t->fut_waiter = NULL;
+    t->wakeup = (struct loop_callback){0};
+    t->started = t->must_cancel = t->cancels = 0;
+    t->group = NULL;
+    t->group_cb = (struct loop_callback){0};
+    t->group_prev = t->group_next = NULL;
     t->prev_all = NULL;
     t->next_all = all;
     if (all)
         all->prev_all = t;
     all = t;
-    push_ready(t);
+    /* asyncio's Task.__init__: call_soon(self.__step). */
+    loop_call_soon_(loop, &t->wakeup, task_wakeup, name, t);
 }
 
-/* The loop's callbacks: each sends its news in and queues the task. */
-/* Both may fire in one turn: the task is then told both. */
-static void on_readable(void *arg)
+coro task_wait_on(struct future *f)
 {
-    struct task *t = arg;
-    t->sent = t->queued && t->sent > 0 ? t->sent | CORO_READ : CORO_READ;
-    push_ready(t);
+    running->fut_waiter = f;
+    return CORO_WAIT;
 }
 
-static void on_writable(void *arg)
+int task_done(const struct task *t)
 {
-    struct task *t = arg;
-    t->sent = t->queued && t->sent > 0 ? t->sent | CORO_WRITE : CORO_WRITE;
-    push_ready(t);
+    return future_done(&t->fut);
 }
 
-/* A wake-up with an error already in t->sent, one turn later: pushed at
- * once, a task that retries would run again in the same pass for ever, and
- * the loop (I/O, timers, SIGINT) would never get a turn. */
-static void on_retry(void *arg)
+long task_result(const struct task *t)
 {
-    struct task *t = arg;
-    t->timer = NULL;
-    t->retrying = 0;
-    push_ready(t);
+    return future_result(&t->fut);
 }
 
-static int watch(struct task *t, int fd, int events);
-
-static void retry_next_turn(struct task *t)
+int task_cancelling(const struct task *t)
 {
-    watch(t, -1, 0);
-    if ((t->timer = loop_call_later(loop, 0, on_retry, t)))
-        t->retrying = 1;
-    else
-        push_ready(t);
+    return t->cancels;
 }
 
-static void on_timer(void *arg)
+/* asyncio's Task.cancel(): the await the task is in ends with -ECANCELED,
+ * because the future it waits on is cancelled (and if that future is
+ * another task, that task is cancelled in turn). Not waiting, it will be
+ * at its next await. */
+int task_cancel(struct task *t)
 {
-    struct task *t = arg;
-    t->timer = NULL;
-    t->sent = 0;
-    push_ready(t);
-}
-
-/* Wakes a task that waits (not one already queued), sending in `sent`. */
-static void interrupt(struct task *t, int sent)
-{
-    if (t == running) { /* it is not waiting: its next wait fails instead */
-        if (sent < 0)
-            t->pending = sent;
-        return;
-    }
-    if (t->queued || t->finished)
-        return;
-    if (t->timer) {
-        loop_cancel(loop, t->timer);
-        t->timer = NULL;
-        t->retrying = 0;
-    }
-    t->suspended = 0;
-    t->sent = sent;
-    push_ready(t);
-}
-
-void sched_wake(struct task *t)
-{
-    if ((t->timer && !t->retrying) || t->suspended) /* not an error on its way */
-        interrupt(t, 0);
-}
-
-static void on_deadline(void *arg)
-{
-    struct task *t = arg;
-    t->deadline = NULL;
-    if (t->queued) /* about to run: its next wait fails instead */
-        t->pending = -ETIMEDOUT;
-    else
-        interrupt(t, -ETIMEDOUT);
-}
-
-void sched_deadline(struct task *t, long ms)
-{
-    sched_deadline_clear(t);
-    t->pending = 0;
-    t->deadline = loop_call_later(loop, ms, on_deadline, t);
-}
-
-void sched_deadline_clear(struct task *t)
-{
-    if (t->deadline) {
-        loop_cancel(loop, t->deadline);
-        t->deadline = NULL;
-    }
-    if (t->pending == -ETIMEDOUT)
-        t->pending = 0;
-}
-
-void sched_cancel(struct task *t)
-{
-    t->cancelled = 1;
-    interrupt(t, -ECANCELED);
-}
-
-void sched_cancel_all(void)
-{
-    cancelling = 1;
-    for (struct task *t = all; t; t = t->next_all)
-        sched_cancel(t);
-}
-
-/* Makes what the loop watches for t what it now waits for, changing only
- * the difference: a connection that waits to read again and again costs no
- * system call at all between its waits. Returns -1 with errno set. */
-static int watch(struct task *t, int fd, int events)
-{
-    int r = 0;
-    if (t->reg_fd != fd && t->reg_fd >= 0) { /* only what it added: another
-                                               * task may watch the same fd */
-        if (t->reg_events & CORO_READ)
-            loop_remove_reader(loop, t->reg_fd);
-        if (t->reg_events & CORO_WRITE)
-            loop_remove_writer(loop, t->reg_fd);
-        t->reg_events = 0;
-    }
-    t->reg_fd = fd;
-    if (fd < 0)
+    if (task_done(t))
         return 0;
-    int add = events & ~t->reg_events, del = t->reg_events & ~events;
-    if (add & CORO_READ)
-        r |= loop_add_reader(loop, fd, on_readable, t);
-    if (add & CORO_WRITE)
-        r |= loop_add_writer(loop, fd, on_writable, t);
-    if (del & CORO_READ)
-        r |= loop_remove_reader(loop, fd);
-    if (del & CORO_WRITE)
-        r |= loop_remove_writer(loop, fd);
-    t->reg_events = events;
-    return r;
+    t->cancels++;
+    loop_trace(loop, "task %s: cancel() %s", t->name, t->fut_waiter ? "at its await" : "pending");
+    if (t->fut_waiter && future_cancel(t->fut_waiter))
+        return 1;
+    t->must_cancel = 1;
+    return 1;
 }
 
-static void finish(struct task *t)
+static int task_cancel_future(struct future *f)
 {
-    watch(t, -1, 0);
-    if (t->timer) {
-        loop_cancel(loop, t->timer);
-        t->timer = NULL;
-    }
-    sched_deadline_clear(t);
-    t->finished = 1;
-    if (t->waiter)
-        sched_wake(t->waiter);
+    return task_cancel((struct task *)f); /* fut is its first member */
+}
+
+/* As in Python 3.13: once no cancel is left, none is pending either. */
+int task_uncancel(struct task *t)
+{
+    if (t->cancels > 0 && --t->cancels == 0)
+        t->must_cancel = 0;
+    return t->cancels;
+}
+
+static void unlink_task(struct task *t)
+{
     if (t->prev_all)
         t->prev_all->next_all = t->next_all;
     else
         all = t->next_all;
     if (t->next_all)
         t->next_all->prev_all = t->prev_all;
+}
+
+static void task_finished(void *arg)
+{
+    struct task *t = arg;
     if (t->on_done)
         t->on_done(t);
 }
 
-/* Runs t until it waits or finishes, then arranges its wake-up. */
-static void step(struct task *t)
+/* The coroutine has ended: the task's future is done with its result, or
+ * cancelled if that is -ECANCELED or a cancel came too late to deliver
+ * (asyncio: super().cancel()). on_done runs after the callbacks waiting
+ * on it, which it may therefore free. */
+static void task_end(struct task *t)
 {
-    t->fd = -1;
-    t->events = 0;
-    t->sleep_ms = -1;
-    t->suspended = 0;
+    loop_trace(loop, "task %s: done (%ld)", t->name, t->result);
+    unlink_task(t);
+    if (t->result == -ECANCELED || t->must_cancel)
+        future_cancel_plain(&t->fut);
+    else
+        future_set_result(&t->fut, t->result);
+    loop_call_soon(loop, &t->wakeup, task_finished, t);
+}
+
+/* asyncio's Task.__step(): run the coroutine until it hands out the
+ * future it waits on, and hang the task's wakeup on that future. A cancel
+ * that came while the task was not waiting cancels that future at once. */
+static void task_step(struct task *t)
+{
+    if (!t->started && t->must_cancel) { /* cancelled before it ran: it never does */
+        t->result = -ECANCELED;
+        task_end(t);
+        return;
+    }
+    t->started = 1;
+    t->fut_waiter = NULL;
     running = t;
-    int r = t->main(t);
+    coro r = t->main(t);
     running = NULL;
-    if (trace) {
-        if (r == CORO_DONE)
-            fprintf(stderr, "  task %s: done\n", t->name);
-        else if (t->sleep_ms >= 0)
-            fprintf(stderr, "  task %s: sleeps %ld ms\n", t->name, t->sleep_ms);
-        else if (t->suspended)
-            fprintf(stderr, "  task %s: waits for a task\n", t->name);
+    if (!coro_waiting(r)) {
+        task_end(t);
+    } else if (t->fut_waiter) {
+        if (t->fut_waiter->fd >= 0)
+            loop_trace(loop, "task %s: awaits %s(%d)", t->name, t->fut_waiter->name,
+                       t->fut_waiter->fd);
         else
-            fprintf(stderr, "  task %s: waits %d%s%s\n", t->name, t->fd,
-                    t->events & CORO_READ ? "r" : "", t->events & CORO_WRITE ? "w" : "");
-    }
-    if (r == CORO_DONE) {
-        finish(t);
-        return;
-    }
-    if (t->cancelled || t->pending) { /* the wait fails, next turn */
-        t->sent = t->cancelled ? -ECANCELED : t->pending;
-        t->pending = 0;
-        t->suspended = 0;
-        retry_next_turn(t);
-        return;
-    }
-    if (t->suspended) {
-        watch(t, -1, 0);
-        return;
-    }
-    if (t->sleep_ms >= 0) {
-        watch(t, -1, 0);
-        t->timer = loop_call_later(loop, t->sleep_ms, on_timer, t);
-    } else if (t->fd < 0 || !(t->events & (CORO_READ | CORO_WRITE)) ||
-               watch(t, t->fd, t->events & (CORO_READ | CORO_WRITE)) < 0) {
-        /* A wait the loop cannot watch (the select backend and an fd past
-         * FD_SETSIZE, say): wake it next turn and send the error in. */
-        t->sent = t->fd < 0 || !(t->events & (CORO_READ | CORO_WRITE)) ? -EINVAL : -errno;
-        retry_next_turn(t);
-        return;
-    }
-    if (t->sleep_ms >= 0 && !t->timer) { /* out of memory */
-        t->sent = -ENOMEM;
-        retry_next_turn(t);
+            loop_trace(loop, "task %s: awaits %s", t->name, t->fut_waiter->name);
+        future_add_done_callback_(t->fut_waiter, &t->wakeup, task_wakeup, t->name, t);
+        if (t->must_cancel && future_cancel(t->fut_waiter))
+            t->must_cancel = 0;
+    } else { /* a coroutine that returned CORO_WAIT on nothing: an error */
+        fprintf(stderr, "task %s: suspended without a future to wait on\n", t->name);
+        abort();
     }
 }
 
-int sched_run(void)
+/* asyncio's Task.__wakeup(): the future is done (its result is for the
+ * coroutine to read), so step the task again. */
+static void task_wakeup(void *arg)
 {
-    for (;;) {
-        /* Run what is ready, in order. Tasks woken meanwhile join the end
-         * of the queue and run in this pass too: only the loop waits. */
-        while (ready_head) {
-            struct task *t = ready_head;
-            ready_head = t->next_ready;
-            if (!ready_head)
-                ready_tail = NULL;
-            t->queued = 0;
-            step(t);
-        }
-        if (!all)
-            return 0;
-        if (loop_once(loop) < 0)
-            return -1;
-    }
+    task_step(arg);
 }
 
-/* ---- sockets as coroutines ------------------------------------------------- */
+static void stop_loop(void *arg)
+{
+    loop_stop(arg);
+}
+
+/* asyncio.run(): the loop runs until main is done; then every task left is
+ * cancelled, and the loop runs until they have all ended. */
+long asyncio_run(struct task *main, task_main_fn *main_fn, const char *name)
+{
+    struct loop_callback stop = {0};
+    task_create(main, main_fn, NULL, name);
+    future_add_done_callback(&main->fut, &stop, stop_loop, loop);
+    if (loop_run(loop) < 0)
+        return -errno;
+    for (struct task *t = all; t; t = t->next_all)
+        task_cancel(t);
+    while (all || loop_ready_pending(loop))
+        if (loop_once(loop) < 0)
+            return -errno;
+    return task_result(main);
+}
+
+/* ---- sockets as futures ------------------------------------------------------ */
 
 static int would_block(void)
 {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
-/* Tries first: a listener is often readable again by the time we ask. */
-int sock_accept(struct task *t, struct sock_accept *f)
+/* The readers' callbacks below do the system call the loop said would not
+ * block, and complete the future with its result (asyncio's _sock_recv and
+ * _sock_accept).
+ *
+ * The one place where this chapter departs from asyncio: a reader is
+ * parked, not removed, once its future is done (asyncio removes it each
+ * time; uvloop keeps it, as here). The next read on that fd will most
+ * likely want it again, and then it costs no system call. And while it
+ * stays parked, the loop has had nothing new to say about the fd, so
+ * sock_recv waits on it at once instead of trying a recv() that would,
+ * almost always, fail with EAGAIN: one system call saved per message. */
+static void on_sock_accept(void *arg)
+{
+    struct sock_accept *f = arg;
+    int fd = accept(f->fd, NULL, NULL);
+    if (fd < 0 && (would_block() || errno == ECONNABORTED))
+        return; /* nobody after all (or the client left while queued): wait on */
+    int err = errno;
+    loop_park_reader(loop, f->fd);
+    future_set_result(&f->fut, fd >= 0 ? fd : -err);
+}
+
+coro sock_accept(struct sock_accept *f)
 {
     coro_begin(&f->gen);
-    while ((f->result = accept(f->fd, NULL, NULL)) < 0) {
-        if (errno == ECONNABORTED) /* the client left while queued */
-            continue;
-        if (!would_block()) {
-            f->result = -errno;
-            coro_return(&f->gen);
-        }
-        coro_wait_fd(&f->gen, t, f->fd, CORO_READ);
-        if (t->sent < 0) {
-            f->result = t->sent;
-            coro_return(&f->gen);
-        }
+    while ((f->result = accept(f->fd, NULL, NULL)) < 0 && errno == ECONNABORTED)
+        ;
+    if (f->result >= 0 || !would_block()) {
+        f->result = f->result >= 0 ? f->result : -errno;
+        coro_return(&f->gen);
     }
+    /* It would block: wait for the loop. */
+    future_init(&f->fut, loop, "sock_accept", f->fd);
+    if (loop_add_reader(loop, f->fd, on_sock_accept, f) < 0) {
+        f->result = -errno;
+        coro_return(&f->gen);
+    }
+    coro_await_future(&f->gen, &f->fut);
+    loop_park_reader(loop, f->fd);
+    f->result = (int)future_result(&f->fut);
     coro_end(&f->gen);
 }
 
-/* Waits first: a connection that has just been answered has, almost always,
- * nothing more to read yet, and a recv() would be a wasted system call. */
-int sock_recv(struct task *t, struct sock_recv *f)
+static void on_sock_recv(void *arg)
+{
+    struct sock_recv *f = arg;
+    ssize_t n = recv(f->fd, f->buf, f->len, 0);
+    if (n < 0 && would_block())
+        return;
+    int err = errno;
+    loop_park_reader(loop, f->fd);
+    future_set_result(&f->fut, n >= 0 ? n : -err);
+}
+
+/* Tries recv() first, as asyncio does, unless the reader is parked (see
+ * above). This also keeps a flooding client from starving the others: its
+ * every read after the first goes through the loop. */
+coro sock_recv(struct sock_recv *f)
 {
     coro_begin(&f->gen);
-    for (;;) {
-        coro_wait_fd(&f->gen, t, f->fd, CORO_READ);
-        if (t->sent < 0) {
-            f->result = t->sent;
-            break;
-        }
+    if (loop_reader(loop, f->fd) == LOOP_NO_READER) {
         f->result = recv(f->fd, f->buf, f->len, 0);
-        if (f->result >= 0)
-            break;
-        if (!would_block()) {
-            f->result = -errno;
-            break;
+        if (f->result >= 0 || !would_block()) {
+            f->result = f->result >= 0 ? f->result : -errno;
+            coro_return(&f->gen);
         }
     }
+    /* It would block, or the loop will say when it will not: wait. */
+    if (loop_reader(loop, f->fd) == LOOP_READER) { /* another task waits on it (asyncio: RuntimeError) */
+        f->result = -EBUSY;
+        coro_return(&f->gen);
+    }
+    future_init(&f->fut, loop, "sock_recv", f->fd);
+    if (loop_add_reader(loop, f->fd, on_sock_recv, f) < 0) {
+        f->result = -errno;
+        coro_return(&f->gen);
+    }
+    coro_await_future(&f->gen, &f->fut);
+    loop_park_reader(loop, f->fd); /* cancelled: it must not call on_sock_recv(f) */
+    f->result = future_result(&f->fut);
     coro_end(&f->gen);
 }
 
-/* send() may take part of what it is given: loop, waiting for room. */
-int sock_sendall(struct task *t, struct sock_sendall *f)
+/* send() may take part of what it is given: the writer sends the rest as
+ * room comes (asyncio's _sock_sendall), then goes. */
+static void on_sock_writable(void *arg)
 {
+    struct sock_sendall *f = arg;
+    ssize_t w = send(f->fd, f->buf + f->sent, f->len - f->sent, 0);
+    if (w < 0 && would_block())
+        return;
+    if (w >= 0 && (f->sent += (size_t)w) < f->len)
+        return;
+    int err = errno;
+    loop_remove_writer(loop, f->fd);
+    future_set_result(&f->fut, w >= 0 ? 0 : -err);
+}
+
+coro sock_sendall(struct sock_sendall *f)
+{
+    ssize_t w = 0;
     coro_begin(&f->gen);
     f->sent = 0;
-    while (f->sent < f->len) {
-        ssize_t w = send(f->fd, f->buf + f->sent, f->len - f->sent, 0);
-        if (w >= 0) {
-            f->sent += (size_t)w;
-            continue;
-        }
-        if (!would_block()) {
-            f->result = -errno;
-            coro_return(&f->gen);
-        }
-        coro_wait_fd(&f->gen, t, f->fd, CORO_WRITE);
-        if (t->sent < 0) {
-            f->result = t->sent;
-            coro_return(&f->gen);
-        }
+    while (f->sent < f->len && (w = send(f->fd, f->buf + f->sent, f->len - f->sent, 0)) >= 0)
+        f->sent += (size_t)w;
+    if (f->sent == f->len || !would_block()) {
+        f->result = f->sent == f->len ? 0 : -errno;
+        coro_return(&f->gen);
     }
-    f->result = 0;
+    /* No room: the writer sends the rest. */
+    future_init(&f->fut, loop, "sock_sendall", f->fd);
+    if (loop_add_writer(loop, f->fd, on_sock_writable, f) < 0) {
+        f->result = -errno;
+        coro_return(&f->gen);
+    }
+    coro_await_future(&f->gen, &f->fut);
+    loop_remove_writer(loop, f->fd); /* if it was cancelled */
+    f->result = (int)future_result(&f->fut);
     coro_end(&f->gen);
-}
-
-void sock_close(struct task *t, int fd)
-{
-    if (t->reg_fd == fd)
-        watch(t, -1, 0);
-    close(fd);
 }
 
 /* A non-blocking connect() returns at once (EINPROGRESS); the socket turns
  * writable when the handshake is over, and SO_ERROR then says how it went
- * (Stevens, UNP vol. 1, 16.3). */
-int sock_connect(struct task *t, struct sock_connect *f)
+ * (Stevens, UNP vol. 1, 16.3; asyncio's sock_connect does the same). */
+static void on_sock_connected(void *arg)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)f->port)};
+    struct sock_connect *f = arg;
     int err = 0;
     socklen_t len = sizeof err;
+    if (getsockopt(f->result, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    loop_remove_writer(loop, f->result);
+    future_set_result(&f->fut, -err);
+}
+
+coro sock_connect(struct sock_connect *f)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)f->port)};
     coro_begin(&f->gen);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     f->result = socket(AF_INET, SOCK_STREAM, 0);
@@ -400,21 +358,46 @@ int sock_connect(struct task *t, struct sock_connect *f)
         f->result = -errno;
         coro_return(&f->gen);
     }
-    if (fcntl(f->result, F_SETFL, O_NONBLOCK) < 0 ||
-        (connect(f->result, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS)) {
-        err = errno;
-        close(f->result);
-        f->result = -err;
-        coro_return(&f->gen);
+    future_init(&f->fut, loop, "sock_connect", f->result);
+    if (fcntl(f->result, F_SETFL, O_NONBLOCK) < 0)
+        future_set_result(&f->fut, -errno);
+    else if (connect(f->result, (struct sockaddr *)&sa, sizeof sa) == 0)
+        future_set_result(&f->fut, 0);
+    else if (errno != EINPROGRESS || loop_add_writer(loop, f->result, on_sock_connected, f) < 0)
+        future_set_result(&f->fut, -errno);
+    coro_await_future(&f->gen, &f->fut);
+    if (future_result(&f->fut) < 0) { /* cancelled, too */
+        long err = future_result(&f->fut);
+        sock_close(f->result);
+        f->result = (int)err;
     }
-    coro_wait_fd(&f->gen, t, f->result, CORO_WRITE);
-    if (t->sent < 0)
-        err = -t->sent;
-    else if (getsockopt(f->result, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-        err = errno;
-    if (err) {
-        sock_close(t, f->result);
-        f->result = -err;
-    }
+    coro_end(&f->gen);
+}
+
+void sock_close(int fd)
+{
+    loop_remove_reader(loop, fd);
+    loop_remove_writer(loop, fd);
+    close(fd);
+}
+
+/* ---- sleep ---------------------------------------------------------------------- */
+
+static void on_sleep_timer(void *arg)
+{
+    struct coro_sleep *f = arg;
+    if (!future_done(&f->fut)) /* woken early, by someone else */
+        future_set_result(&f->fut, 0);
+}
+
+/* asyncio.sleep(): a future, a call_later that completes it, an await. */
+coro coro_sleep(struct coro_sleep *f)
+{
+    coro_begin(&f->gen);
+    future_init(&f->fut, loop, "sleep", -1);
+    loop_call_later(loop, &f->timer, f->ms, on_sleep_timer, f);
+    coro_await_future(&f->gen, &f->fut);
+    loop_cancel(loop, &f->timer); /* woken early: the timer must not outlive us */
+    f->result = future_result(&f->fut);
     coro_end(&f->gen);
 }

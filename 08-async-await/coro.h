@@ -1,10 +1,15 @@
 /*
- * coro.h: coroutines on gen.h, and the scheduler that runs them.
+ * coro.h: coroutines on gen.h, tasks that drive them, and sockets as
+ * futures, the way asyncio builds them (tasks.py, selector_events.py).
+ * In chapter 08 this is the generator-based layer, Python's
+ * @types.coroutine: async.h's native coroutines sit on it.
  *
  * A generator (06) can only hand values out. A coroutine also takes one
- * back each time it is resumed (PEP 342's send()): here, what woke it. And
- * it can delegate to another coroutine, running it to completion while its
- * own caller only sees the waits pass by (PEP 380's `yield from`).
+ * back each time it is resumed (PEP 342's send()), and it can delegate to
+ * another coroutine, running it to completion while its own caller only
+ * sees the waits pass by (PEP 380's `yield from`). What a coroutine hands
+ * out, at the bottom of any chain of delegations, is the future it waits
+ * on (future.h), and what comes back in is that future's result.
  *
  *     struct echo {                      // the frame: a task, then locals
  *         struct task task;
@@ -17,14 +22,14 @@
  *         } sub;
  *     };
  *
- *     static int echo_main(struct task *t)      // async def echo(fd):
+ *     static coro echo_main(struct task *t)     // async def echo(fd):
  *     {                                         //   while True:
- *         struct echo *e = (struct echo *)t;    //     n = await recv(fd)
+ *         struct echo *e = (struct echo *)t;    //     n = await sock_recv(fd)
  *         coro_begin(&e->gen);                  //     if not n: return
- *         for (;;) {                            //     await sendall(fd, ..)
+ *         for (;;) {                            //     await sock_sendall(fd, ..)
  *             e->sub.rx = (struct sock_recv){.fd = e->fd, .buf = e->buf,
  *                                            .len = sizeof e->buf};
- *             coro_await(&e->gen, sock_recv(t, &e->sub.rx));
+ *             coro_await(&e->gen, sock_recv(&e->sub.rx));
  *             if (e->sub.rx.result <= 0)
  *                 coro_return(&e->gen);
  *             ...sock_sendall likewise...
@@ -32,29 +37,42 @@
  *         coro_end(&e->gen);
  *     }
  *
- *     sched_spawn(&e->task, echo_main, echo_free, "echo");
+ *     task_create(&e->task, echo_main, echo_free, "echo");
  *
  * A coroutine is a step function and a frame, exactly as in gen.h, and all
- * of gen.h's ground rules hold (locals that live across a wait go in the
- * frame; no wait inside a nested switch; one wait per line). On top:
+ * of gen.h's ground rules hold (locals that live across an await go in the
+ * frame; no await inside a switch of your own; one await per line). On top:
  *
- * - A step function returns CORO_WAIT when it is suspended, CORO_DONE when
- *   it has finished. Its result, if any, is in its frame.
- * - coro_wait_fd() suspends until an fd is ready; the value sent back in,
- *   t->sent, is what is ready: CORO_READ, CORO_WRITE or both, or -errno
- *   when the loop cannot watch that fd. coro_sleep() suspends for a time;
- *   t->sent is then 0 (or -ENOMEM if no timer could be had).
+ * - A step function returns a `coro`: CORO_WAIT when it is suspended,
+ *   CORO_DONE when it has finished. Its result, if any, is in its frame.
+ *   `coro` is a type of its own, not an int, so that await (async.h)
+ *   can tell a coroutine from anything else at compile time: this is what
+ *   @types.coroutine does for a Python generator.
+ * - coro_await_future(g, f) is `await f` on a future: if f is pending, the
+ *   coroutine hands f out and suspends; once f is done, it goes on, and
+ *   future_result(f) is what it waited for. A future already done does not
+ *   suspend at all (asyncio's Future.__await__ does the same).
  * - coro_await(g, call) is `yield from`: it calls the sub-coroutine's step,
  *   and while that returns CORO_WAIT returns CORO_WAIT too; every later
  *   resumption of the caller lands inside coro_await and steps the
  *   sub-coroutine again, whose frame lives inside the caller's. Initialise
  *   the sub-frame (a compound literal zeroes its gen) on the line before.
- * - A task is the outermost coroutine: the scheduler owns its waits. Its
- *   on_done() runs once it has finished (cancelled or not), after the
- *   scheduler has stopped watching its fd: it closes and frees.
- * - Never close() an fd a task has waited on while the task lives (the
- *   scheduler keeps watching it between waits); let on_done close it, or
- *   close it with sock_close().
+ * - A task drives the outermost coroutine (asyncio's Task): its step runs
+ *   the coroutine until it hands out a future, and hangs the task's wakeup
+ *   on that future; the wakeup, run by the loop once the future is done,
+ *   steps it again. A task is a future too: when the coroutine ends, the
+ *   task's future is done with t->result (cancelled if that is -ECANCELED),
+ *   and any number of tasks may await it. Then on_done() runs from the
+ *   loop: it closes and frees.
+ * - task_cancel() is asyncio's Task.cancel(): it cancels the future the
+ *   task waits on, so the await it is in ends with -ECANCELED, once. If it
+ *   is not waiting (it is queued to run), the cancellation is delivered at
+ *   its next await instead; a task cancelled before its first step never
+ *   runs. What the task does then is up to it: clean up, await more, even
+ *   go on. Each cancel() is counted (task_cancelling()), and
+ *   task_uncancel() takes one back, which is how timeouts nest (async.h).
+ * - Never close() an fd that the loop may still watch: sock_close() first
+ *   drops the fd from the loop.
  */
 #ifndef CORO_H
 #define CORO_H
@@ -62,36 +80,42 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "future.h"
 #include "gen.h"
 #include "loop.h"
 
-enum { CORO_DONE = 0, CORO_WAIT = 1 };
-enum { CORO_READ = 1, CORO_WRITE = 2 };
+typedef struct {
+    int waiting; /* 1: suspended, it handed a future to its task; 0: finished */
+} coro;
+
+#define CORO_DONE ((coro){0})
+#define CORO_WAIT ((coro){1})
+
+static inline int coro_waiting(coro c) /* takes a coro, nothing else */
+{
+    return c.waiting;
+}
 
 struct task;
-typedef int task_main_fn(struct task *t);
+struct taskgroup;
+typedef coro task_main_fn(struct task *t);
 typedef void task_done_fn(struct task *t);
 
 struct task {
-    task_main_fn *main;   /* steps the outermost coroutine */
-    task_done_fn *on_done;
-    const char *name;     /* for TRACE */
-    int fd, events;       /* the wait coro_wait_fd() asked for */
-    long sleep_ms;        /* or coro_sleep()'s; -1 if none */
-    int suspended;        /* or coro_suspend()'s: until sched_wake() */
-    int sent;             /* what woke it: CORO_READ, CORO_WRITE, 0 (time,
-                           * sched_wake), -ETIMEDOUT, -ECANCELED, -errno */
-    int finished;         /* its coroutine has ended */
-    struct task *waiter;  /* woken when it finishes (await_task) */
-    /* the scheduler's own */
-    int reg_fd, reg_events;       /* what the loop watches for it */
-    struct loop_timer *timer;     /* coro_sleep()'s */
-    struct loop_timer *deadline;  /* wait_for()'s */
-    int pending;          /* an error to send in at its next wait */
-    int cancelled;
-    int queued;
-    int retrying;         /* woken next turn with an error in sent */
-    struct task *next_ready, *prev_all, *next_all;
+    struct future fut;            /* a Task is a Future: done with result */
+    task_main_fn *main;           /* steps the outermost coroutine */
+    task_done_fn *on_done;        /* runs from the loop once it is done */
+    const char *name;             /* for TRACE */
+    long result;                  /* what the coroutine returns: set it before the end */
+    struct future *fut_waiter;    /* the future it waits on (asyncio's _fut_waiter) */
+    struct loop_callback wakeup;  /* hung on fut_waiter; or queued for a step */
+    int started;                  /* its coroutine has run */
+    int must_cancel;              /* cancel at its next await (asyncio's _must_cancel) */
+    int cancels;                  /* cancel() calls not taken back (_num_cancels_requested) */
+    struct taskgroup *group;      /* the TaskGroup or gather it belongs to */
+    struct loop_callback group_cb; /* the group's done callback on it */
+    struct task *group_prev, *group_next;
+    struct task *prev_all, *next_all; /* every task not yet done */
 };
 
 /* ---- the coroutine macros, on gen.h --------------------------------------- */
@@ -100,69 +124,74 @@ struct task {
 #define coro_end(g) gen_end(g, CORO_DONE)
 #define coro_return(g) gen_return(g, CORO_DONE)
 
-#define coro_wait_fd(g, t, fd_, events_) \
+/* A resume point inside the `if`: when f is pending, hand it to the task
+ * (task_wait_on) and return; the task resumes us here once it is done. */
+#define coro_await_future(g, f) \
     do { \
-        (t)->fd = (fd_); \
-        (t)->events = (events_); \
-        gen_yield(g, CORO_WAIT); \
-    } while (0)
-
-#define coro_sleep(g, t, ms) \
-    do { \
-        (t)->sleep_ms = (ms); \
-        gen_yield(g, CORO_WAIT); \
-    } while (0)
-
-/* Suspends until sched_wake(t). */
-#define coro_suspend(g, t) \
-    do { \
-        (t)->suspended = 1; \
-        gen_yield(g, CORO_WAIT); \
+        if (!future_done(f)) \
+            gen_yield(g, task_wait_on(f)); \
     } while (0)
 
 /* One resume point, then the call: entered first from above, later by the
  * switch, and each time it steps the sub-coroutine once more. The label
  * sits in an `if (0)` block, which only the switch enters: no statement
- * falls through into it, so -Wimplicit-fallthrough has nothing to say. */
-#define coro_await(g, call) \
+ * falls through into it, so -Wimplicit-fallthrough has nothing to say.
+ * `wait` is what the function returns while suspended: CORO_WAIT here,
+ * a value of the caller's own type for async.h's async generators. */
+#define coro_await_as(g, call, wait) \
     do { \
         gen_rp_save(g); \
         if (0) { \
             gen_rp_label(); \
         } \
-        if ((call) == CORO_WAIT) \
-            return CORO_WAIT; \
+        if (coro_waiting(call)) \
+            return (wait); \
     } while (0)
 
-/* ---- the scheduler ---------------------------------------------------------- */
+#define coro_await(g, call) coro_await_as(g, call, CORO_WAIT)
 
-void sched_init(struct loop *loop);
-void sched_spawn(struct task *t, task_main_fn *main, task_done_fn *on_done, const char *name);
-void sched_wake(struct task *t);   /* ends a coro_sleep() or coro_suspend() early */
-void sched_deadline(struct task *t, long ms); /* its waits fail with -ETIMEDOUT after ms */
-void sched_deadline_clear(struct task *t);
-void sched_cancel(struct task *t); /* every wait from now on fails with -ECANCELED */
-int sched_run(void);               /* until every task has finished, or the loop failed (-1) */
-void sched_cancel_all(void);       /* what SIGINT does: then sched_run() returns */
+/* ---- tasks ------------------------------------------------------------------ */
 
-/* ---- sockets as coroutines ---------------------------------------------------
- * Each result is >= 0, or -errno. */
+void coro_init(struct loop *loop);
+struct loop *coro_loop(void);
+void task_create(struct task *t, task_main_fn *main, task_done_fn *on_done, const char *name);
+struct task *current_task(void);   /* the task being stepped, or NULL */
+coro task_wait_on(struct future *f); /* coro_await_future's: returns CORO_WAIT */
+int task_cancel(struct task *t);   /* 1 if requested, 0 if the task is done */
+int task_uncancel(struct task *t); /* the cancels left */
+int task_cancelling(const struct task *t);
+int task_done(const struct task *t);
+long task_result(const struct task *t); /* once done; -ECANCELED if cancelled */
+
+/* asyncio.run(): runs main as a task until it is done, then cancels every
+ * task left and runs the loop until they have ended. Returns main's
+ * result, or -errno if the loop failed. */
+long asyncio_run(struct task *main, task_main_fn *main_fn, const char *name);
+
+/* ---- sockets and sleep as coroutines -------------------------------------------
+ * Each, like asyncio's loop.sock_recv(), tries the system call first; when
+ * it would block, it makes a future, adds a reader or writer whose callback
+ * completes that future, and awaits it. (sock_recv skips the try when its
+ * fd's reader is still parked from the last read: see coro.c.) Each result
+ * is >= 0, or -errno; -ECANCELED if the task was cancelled meanwhile. */
 
 struct sock_accept {
     struct gen gen;
     int fd;        /* the listening socket */
     int result;    /* the new connection's fd */
+    struct future fut;
 };
-int sock_accept(struct task *t, struct sock_accept *f);
+coro sock_accept(struct sock_accept *f);
 
 struct sock_recv {
     struct gen gen;
     int fd;
     char *buf;
     size_t len;    /* > 0 */
-    ssize_t result; /* bytes read; 0 at EOF */
+    ssize_t result; /* bytes read; 0 at EOF; -EBUSY if another task reads fd */
+    struct future fut;
 };
-int sock_recv(struct task *t, struct sock_recv *f);
+coro sock_recv(struct sock_recv *f);
 
 struct sock_sendall {
     struct gen gen;
@@ -171,17 +200,28 @@ struct sock_sendall {
     size_t len;
     size_t sent;
     int result;    /* 0 once all is sent */
+    struct future fut;
 };
-int sock_sendall(struct task *t, struct sock_sendall *f);
+coro sock_sendall(struct sock_sendall *f);
 
 struct sock_connect {
     struct gen gen;
     int port;      /* on 127.0.0.1 */
     int result;    /* the connected, non-blocking socket */
+    struct future fut;
 };
-int sock_connect(struct task *t, struct sock_connect *f);
+coro sock_connect(struct sock_connect *f);
 
-/* Closes an fd the task may have waited on: the loop forgets it first. */
-void sock_close(struct task *t, int fd);
+/* Closes an fd the loop may watch: the loop forgets it first. */
+void sock_close(int fd);
+
+struct coro_sleep {  /* asyncio.sleep(): a future, completed by a timer */
+    struct gen gen;
+    long ms;
+    long result;   /* 0; -ECANCELED if its future was cancelled */
+    struct future fut;
+    struct loop_timer timer;
+};
+coro coro_sleep(struct coro_sleep *f);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * loop.c: callbacks on ready fds and on timers, over the selector.
+ * loop.c: callbacks on ready fds, on timers, and on the ready queue, over
+ * the selector.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -20,30 +21,35 @@ struct io {
     void *arg[2];
 };
 
-/* Timers sit in a binary heap ordered by deadline, then by the order they
- * were added: adding, cancelling and taking the first are O(log n), for a
- * timer per idle connection (--idle-timeout) and per sleep. */
-struct loop_timer {
-    int64_t deadline; /* monotonic, in microseconds */
-    uint64_t seq;     /* order added: breaks ties between equal deadlines */
-    loop_cb *cb;
-    const char *name;
-    void *arg;
-    int index;        /* in the heap; -1 once moved to the due list */
-    struct loop_timer *prev, *next; /* in the due list */
+/* A parked reader's callback: never called, only compared. */
+static void parked(void *arg)
+{
+    (void)arg;
+}
+
+/* TRACE=1: the line of the current turn, built up as its callbacks run. */
+struct trace {
+    char line[1024];
+    size_t len;
+    int ran; /* a callback ran: the line is worth printing */
 };
 
+/* Timers sit in a binary heap ordered by deadline, then by the order they
+ * were set: adding, cancelling and taking the first are O(log n), for a
+ * timer per idle connection (--idle-timeout) and per sleep. */
 struct loop {
     struct selector *sel;
     int stopping;
-    struct loop_timer **heap; /* heap[0] is due first */
+    struct loop_queue ready;  /* asyncio's _ready: run in this turn or the next */
+    struct loop_timer **heap; /* heap[0] is due first (asyncio's _scheduled) */
     int nheap, heap_cap;
     uint64_t seq;
-    struct loop_timer due;    /* sentinel of the timers of the current pass */
     int64_t now;              /* the clock, read once per turn after the wait */
     int running;              /* inside loop_once(): its callbacks are running */
     int trace;
+    int in_ready_pass;        /* TRACE: lines go on their own, not on the turn's */
     unsigned long turn;
+    struct trace tr;
 };
 
 static int64_t now_us(void)
@@ -68,26 +74,20 @@ struct loop *loop_open(void)
         free(loop);
         return NULL;
     }
-    loop->due.prev = loop->due.next = &loop->due;
     loop->now = now_us();
     const char *t = getenv("TRACE");
     loop->trace = t && *t && strcmp(t, "0") != 0;
     return loop;
 }
 
-static void timer_unlink(struct loop_timer *t)
-{
-    t->prev->next = t->next;
-    t->next->prev = t->prev;
-}
-
 void loop_close(struct loop *loop)
 {
+    /* Callbacks and timers are their owners' memory: only unlinked. */
+    while (loop_queue_pop(&loop->ready))
+        ;
     while (loop->nheap > 0)
         loop_cancel(loop, loop->heap[0]);
     free(loop->heap);
-    while (loop->due.next != &loop->due)
-        loop_cancel(loop, loop->due.next);
     /* Closing the selector unregisters what is left; the io records go too. */
     for (int fd = 0; fd < sel_nfds(loop->sel); fd++) {
         struct sel_key *key = sel_get_key(loop->sel, fd);
@@ -96,6 +96,46 @@ void loop_close(struct loop *loop)
     }
     sel_close(loop->sel);
     free(loop);
+}
+
+/* ---- queues ------------------------------------------------------------- */
+
+void loop_queue_push(struct loop_queue *q, struct loop_callback *h)
+{
+    loop_queue_remove(h);
+    h->queue = q;
+    h->next = NULL;
+    h->prev = q->tail;
+    if (q->tail)
+        q->tail->next = h;
+    else
+        q->head = h;
+    q->tail = h;
+}
+
+void loop_queue_remove(struct loop_callback *h)
+{
+    struct loop_queue *q = h->queue;
+    if (!q)
+        return;
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        q->head = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    else
+        q->tail = h->prev;
+    h->prev = h->next = NULL;
+    h->queue = NULL;
+}
+
+struct loop_callback *loop_queue_pop(struct loop_queue *q)
+{
+    struct loop_callback *h = q->head;
+    if (h)
+        loop_queue_remove(h);
+    return h;
 }
 
 /* ---- fds ---------------------------------------------------------------- */
@@ -115,6 +155,7 @@ int loop_add_io(struct loop *loop, int fd, int dir, loop_cb *cb, const char *nam
     io->cb[dir] = cb;
     io->name[dir] = name;
     io->arg[dir] = arg;
+    /* No system call when the interest is already there (a parked reader). */
     int r = key ? sel_modify(loop->sel, key, dir_events(io))
                 : (sel_register(loop->sel, fd, dir_events(io), io) ? 0 : -1);
     if (r < 0) {
@@ -141,7 +182,45 @@ int loop_remove_io(struct loop *loop, int fd, int dir)
     return sel_unregister(loop->sel, key);
 }
 
-/* ---- timers ------------------------------------------------------------- */
+void loop_park_reader(struct loop *loop, int fd)
+{
+    struct sel_key *key = sel_get_key(loop->sel, fd);
+    struct io *io = key ? key->data : NULL;
+    if (io && io->cb[0]) {
+        io->cb[0] = parked;
+        io->name[0] = "parked";
+        io->arg[0] = NULL;
+    }
+}
+
+int loop_reader(struct loop *loop, int fd)
+{
+    struct sel_key *key = sel_get_key(loop->sel, fd);
+    struct io *io = key ? key->data : NULL;
+    return !io || !io->cb[0] ? LOOP_NO_READER : io->cb[0] == parked ? LOOP_PARKED : LOOP_READER;
+}
+
+/* ---- the ready queue and timers ---------------------------------------- */
+
+void loop_ready(struct loop *loop, struct loop_callback *h)
+{
+    loop_queue_push(&loop->ready, h);
+}
+
+int loop_ready_pending(const struct loop *loop)
+{
+    return loop->ready.head != NULL;
+}
+
+void loop_call_soon_(struct loop *loop, struct loop_callback *h, loop_cb *cb,
+                     const char *name, void *arg)
+{
+    loop_queue_remove(h); /* before its fields change: it may be queued */
+    h->cb = cb;
+    h->name = name;
+    h->arg = arg;
+    loop_ready(loop, h);
+}
 
 /* The longest delay, about a century: as good as never, and short enough
  * that a deadline in microseconds cannot overflow. */
@@ -155,7 +234,7 @@ static int timer_before(const struct loop_timer *a, const struct loop_timer *b)
 static void heap_set(struct loop *loop, int i, struct loop_timer *t)
 {
     loop->heap[i] = t;
-    t->index = i;
+    t->slot = i + 1;
 }
 
 /* Moves heap[i] up or down to where it belongs. */
@@ -182,48 +261,56 @@ static void heap_fix(struct loop *loop, int i)
 
 static void heap_remove(struct loop *loop, struct loop_timer *t)
 {
-    int i = t->index;
+    int i = t->slot - 1;
     struct loop_timer *last = loop->heap[--loop->nheap];
-    t->index = -1;
+    t->slot = 0;
     if (last != t) {
         heap_set(loop, i, last);
         heap_fix(loop, i);
     }
 }
 
-struct loop_timer *loop_call_later_(struct loop *loop, long ms, loop_cb *cb,
-                                    const char *name, void *arg)
+/* The heap is the loop's only allocation for timers: it grows by doubling
+ * (an array of pointers), and a timer that cannot have a place in it runs
+ * at once rather than never: loop_call_later() itself cannot fail. */
+void loop_call_later_(struct loop *loop, struct loop_timer *t, long ms, loop_cb *cb,
+                      const char *name, void *arg)
 {
-    if (loop->nheap == loop->heap_cap) {
-        int cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
-        struct loop_timer **h = realloc(loop->heap, (size_t)cap * sizeof *h);
-        if (!h)
-            return NULL;
-        loop->heap = h;
-        loop->heap_cap = cap;
-    }
-    struct loop_timer *t = malloc(sizeof *t);
-    if (!t)
-        return NULL;
+    loop_cancel(loop, t);
+    t->h.cb = cb;
+    t->h.name = name;
+    t->h.arg = arg;
     /* Any long is a delay: clamped, because now + ms * 1000 could overflow
      * (undefined behaviour; in practice a deadline wrapped into the past). */
     int64_t delay = ms < 0 ? 0 : ms > DELAY_MAX_MS ? DELAY_MAX_MS : ms;
     /* From the turn's clock, as libuv does: timers set in one turn with the
      * same delay are due at the same instant, and run in the order set. */
-    *t = (struct loop_timer){.deadline = loop->now + delay * 1000, .seq = loop->seq++,
-                             .cb = cb, .name = name, .arg = arg};
+    t->deadline = loop->now + delay * 1000;
+    t->seq = loop->seq++;
+    if (loop->nheap == loop->heap_cap) {
+        int cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
+        struct loop_timer **h = realloc(loop->heap, (size_t)cap * sizeof *h);
+        if (!h) {
+            loop_ready(loop, &t->h);
+            return;
+        }
+        loop->heap = h;
+        loop->heap_cap = cap;
+    }
     loop->heap[loop->nheap++] = t;
     heap_fix(loop, loop->nheap - 1);
-    return t;
 }
 
 void loop_cancel(struct loop *loop, struct loop_timer *t)
 {
-    if (t->index >= 0)
+    if (t->slot)
         heap_remove(loop, t);
-    else
-        timer_unlink(t);
-    free(t);
+    loop_queue_remove(&t->h); /* due already: off the ready queue */
+}
+
+int64_t loop_time(const struct loop *loop)
+{
+    return loop->now;
 }
 
 /* Milliseconds until the first timer, rounded up: rounded down, a wait
@@ -244,27 +331,37 @@ static int next_timeout(struct loop *loop)
 
 /* ---- the loop ----------------------------------------------------------- */
 
-/* TRACE=1: one line per turn, built up as the callbacks run. */
-struct trace {
-    char line[1024];
-    size_t len;
-    int ran; /* a callback ran: the line is worth printing */
-};
-
-static void trace_add(struct loop *loop, struct trace *tr, const char *fmt, ...)
+int loop_tracing(const struct loop *loop)
 {
-    if (!loop->trace || tr->len >= sizeof tr->line - 1)
-        return;
+    return loop->trace;
+}
+
+/* During the fds' callbacks, onto the turn's line; during the ready pass,
+ * a line of its own. */
+void loop_trace(struct loop *loop, const char *fmt, ...)
+{
+    struct trace *tr = &loop->tr;
     va_list ap;
+    if (!loop->trace)
+        return;
     va_start(ap, fmt);
-    int n = vsnprintf(tr->line + tr->len, sizeof tr->line - tr->len, fmt, ap);
+    if (loop->in_ready_pass) {
+        fputs("  ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+    } else if (tr->len < sizeof tr->line - 1) {
+        if (tr->len > 0) /* after "turn N:", each part gets a space */
+            tr->line[tr->len++] = ' ';
+        int n = vsnprintf(tr->line + tr->len, sizeof tr->line - tr->len, fmt, ap);
+        if (n > 0) /* vsnprintf() says what it would have written: clamp */
+            tr->len = tr->len + (size_t)n < sizeof tr->line ? tr->len + (size_t)n
+                                                            : sizeof tr->line - 1;
+    }
     va_end(ap);
-    if (n > 0) /* vsnprintf() says what it would have written: clamp */
-        tr->len = tr->len + (size_t)n < sizeof tr->line ? tr->len + (size_t)n : sizeof tr->line - 1;
 }
 
 /* Calls the fd's reader, then its writer, as the mask says. */
-static void run_io(struct loop *loop, struct sel_key *key, int mask, struct trace *tr)
+static void run_io(struct loop *loop, struct sel_key *key, int mask)
 {
     for (int dir = 0; dir < 2; dir++) {
         /* Checked again before each callback: the last one may have
@@ -274,73 +371,66 @@ static void run_io(struct loop *loop, struct sel_key *key, int mask, struct trac
         struct io *io = key->data;
         if (!io->cb[dir])
             continue;
-        trace_add(loop, tr, " %s(%d)", io->name[dir], key->fd);
-        tr->ran = 1;
-        io->cb[dir](io->arg[dir]);
+        loop_trace(loop, "%s(%d)", io->name[dir], key->fd);
+        loop->tr.ran = 1;
+        if (io->cb[dir] == parked) /* data, and nobody to read it yet */
+            loop_remove_io(loop, key->fd, 0);
+        else
+            io->cb[dir](io->arg[dir]);
     }
 }
 
-/* The timers due now, one after the other, by the same protocol as the
- * selector's ready keys. Starting the walk moves them to their own list,
- * so a timer added by one of their callbacks waits for the next pass. */
-struct due_iter {
-    struct loop *loop;
-};
-
-static void timers_due(struct loop *loop, struct due_iter *it)
+/* Due timers join the ready queue, in deadline order (asyncio moves them
+ * from _scheduled to _ready the same way). */
+static void timers_due(struct loop *loop)
 {
-    it->loop = loop;
     while (loop->nheap > 0 && loop->heap[0]->deadline <= loop->now) {
         struct loop_timer *t = loop->heap[0];
         heap_remove(loop, t);
-        t->prev = loop->due.prev;
-        t->next = &loop->due;
-        loop->due.prev->next = t;
-        loop->due.prev = t;
+        loop_trace(loop, "timer %s", t->h.name);
+        loop_ready(loop, &t->h);
     }
 }
 
-/* Hands over the next due timer, unlinked: the caller runs and frees it.
- * One cancelled meanwhile has left the list, so it never comes out. */
-static int due_next(struct due_iter *it, struct loop_timer **t)
+/* What the ready queue holds now, in order. Taken off first, so that what
+ * these callbacks schedule waits for the next turn; one cancelled by an
+ * earlier one has left the queue, so it never runs. */
+static void run_ready(struct loop *loop)
 {
-    struct loop *loop = it->loop;
-    if (loop->due.next == &loop->due)
-        return 0;
-    *t = loop->due.next;
-    timer_unlink(*t);
-    return 1;
+    struct loop_queue now = {0};
+    struct loop_callback *h;
+    while ((h = loop_queue_pop(&loop->ready)))
+        loop_queue_push(&now, h);
+    loop->in_ready_pass = 1;
+    while ((h = loop_queue_pop(&now))) {
+        loop->tr.ran = 1;
+        h->cb(h->arg); /* last: the callback may free h's memory */
+    }
+    loop->in_ready_pass = 0;
 }
 
 static int run_turn(struct loop *loop)
 {
     struct sel_iter ready;
-    if (sel_select(loop->sel, loop->stopping ? 0 : next_timeout(loop), &ready) < 0)
+    int timeout = loop->stopping || loop->ready.head ? 0 : next_timeout(loop);
+    if (sel_select(loop->sel, timeout, &ready) < 0)
         return -1;
     loop->now = now_us();
-    struct trace tr = {.len = 0, .ran = 0};
-    trace_add(loop, &tr, "turn %lu:", ++loop->turn);
+    loop->tr.len = 0;
+    loop->tr.ran = 0;
+    loop_trace(loop, "turn %lu:", ++loop->turn);
     /* for key, mask in sel.select(): */
     struct sel_key *key;
     int mask;
     while (sel_next(&ready, &key, &mask)) {
-        trace_add(loop, &tr, " %d%s%s", key->fd, mask & SEL_READ ? "r" : "",
-                  mask & SEL_WRITE ? "w" : "");
-        run_io(loop, key, mask, &tr);
+        loop_trace(loop, "%d%s%s", key->fd, mask & SEL_READ ? "r" : "",
+                   mask & SEL_WRITE ? "w" : "");
+        run_io(loop, key, mask);
     }
-    struct due_iter due;
-    struct loop_timer *t;
-    timers_due(loop, &due);
-    while (due_next(&due, &t)) {
-        trace_add(loop, &tr, " timer %s", t->name);
-        tr.ran = 1;
-        loop_cb *cb = t->cb;
-        void *arg = t->arg;
-        free(t);
-        cb(arg);
-    }
-    if (loop->trace && tr.ran)
-        fprintf(stderr, "%s\n", tr.line); /* a line cut short, never two turns on one */
+    timers_due(loop);
+    if (loop->trace && (loop->tr.ran || loop->ready.head))
+        fprintf(stderr, "%s\n", loop->tr.line); /* a line cut short, never two turns on one */
+    run_ready(loop);
     return 0;
 }
 

@@ -35,6 +35,18 @@ static void pair(int sv[2])
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 }
 
+/* Timers and callbacks are the caller's memory: the tests take theirs from
+ * here, zeroed. */
+static struct loop_timer timers[16];
+static int ntimers;
+
+static struct loop_timer *later(long ms, loop_cb *cb, void *arg)
+{
+    CHECK(ntimers < 16);
+    loop_call_later(loop, &timers[ntimers], ms, cb, arg);
+    return &timers[ntimers++];
+}
+
 static void note(void *arg)
 {
     size_t n = strlen(log_);
@@ -156,11 +168,11 @@ static void run_until(size_t n)
 /* Equal deadlines run in the order set; shorter delays first. */
 static void case_timer_order(void)
 {
-    loop_call_later(loop, 30, note, "e");
-    loop_call_later(loop, 0, note, "a");
-    loop_call_later(loop, 0, note, "b");
-    loop_call_later(loop, 10, note, "d");
-    loop_call_later(loop, 0, note, "c");
+    later(30, note, "e");
+    later(0, note, "a");
+    later(0, note, "b");
+    later(10, note, "d");
+    later(0, note, "c");
     run_until(5);
     printf("%s\n", log_);
     CHECK(strcmp(log_, "abcde") == 0);
@@ -169,13 +181,13 @@ static void case_timer_order(void)
 static void add_another(void *arg)
 {
     note(arg);
-    loop_call_later(loop, 0, note, "2");
+    later(0, note, "2");
 }
 
 /* A timer set by a timer callback, due at once, waits for the next pass. */
 static void case_timer_from_callback(void)
 {
-    loop_call_later(loop, 0, add_another, "1");
+    later(0, add_another, "1");
     CHECK(loop_once(loop) == 0);
     printf("after turn 1: %s\n", log_);
     CHECK(strcmp(log_, "1") == 0);
@@ -186,6 +198,7 @@ static void case_timer_from_callback(void)
 
 static struct loop_timer *victim;
 
+
 static void cancel_victim(void *arg)
 {
     note(arg);
@@ -195,11 +208,12 @@ static void cancel_victim(void *arg)
 /* Cancelled before it is due, or by a timer of the same pass: never runs. */
 static void case_timer_cancel(void)
 {
-    struct loop_timer *t = loop_call_later(loop, 0, note, "x");
+    struct loop_timer *t = later(0, note, "x");
     loop_cancel(loop, t);
-    loop_call_later(loop, 0, cancel_victim, "a");
-    victim = loop_call_later(loop, 0, note, "y");
-    loop_call_later(loop, 5, note, "b");
+    loop_cancel(loop, t); /* twice: a timer on no queue is left alone */
+    later(0, cancel_victim, "a");
+    victim = later(0, note, "y");
+    later(5, note, "b");
     run_until(2);
     printf("%s\n", log_);
     CHECK(strcmp(log_, "ab") == 0);
@@ -216,7 +230,7 @@ static double now_ms(void)
  * does not run early. */
 static void case_timer_no_spin(void)
 {
-    loop_call_later(loop, 5, note, "t");
+    later(5, note, "t");
     int turns = 0;
     while (!log_[0]) {
         CHECK(loop_once(loop) == 0);
@@ -234,10 +248,10 @@ static void case_timer_no_spin(void)
  * wrapped around into the past. */
 static void case_timer_extreme(void)
 {
-    loop_call_later(loop, LONG_MAX, note, "z");
-    loop_call_later(loop, -1000, note, "a");
-    loop_call_later(loop, LONG_MIN, note, "b");
-    loop_call_later(loop, 1, note, "c");
+    later(LONG_MAX, note, "z");
+    later(-1000, note, "a");
+    later(LONG_MIN, note, "b");
+    later(1, note, "c");
     run_until(3);
     printf("%s\n", log_);
     CHECK(strcmp(log_, "abc") == 0);
@@ -249,6 +263,74 @@ static void case_timer_extreme(void)
     CHECK(loop_once(loop) == 0);
     printf("%s\n", log_);
     CHECK(strcmp(log_, "abcr") == 0);
+}
+
+/* ---- the ready queue ---------------------------------------------------- */
+
+static struct loop_callback soon[4];
+
+static void soon_again(void *arg)
+{
+    note(arg);
+    loop_call_soon(loop, &soon[3], note, "2");
+}
+
+/* call_soon runs in order, in the coming pass; one scheduled from that
+ * pass waits for the next turn, and that turn does not wait at all (with
+ * nothing else to wake it, a wait would never end: alarm() would fire). */
+static void case_soon_order(void)
+{
+    loop_call_soon(loop, &soon[0], note, "a");
+    loop_call_soon(loop, &soon[1], soon_again, "b");
+    loop_call_soon(loop, &soon[2], note, "c");
+    alarm(5);
+    CHECK(loop_once(loop) == 0);
+    printf("turn 1: %s", log_);
+    CHECK(strcmp(log_, "abc") == 0);
+    CHECK(loop_once(loop) == 0);
+    printf(", turn 2: %s\n", log_ + 3);
+    CHECK(strcmp(log_, "abc2") == 0);
+}
+
+static void unschedule(void *arg)
+{
+    note(arg);
+    loop_queue_remove(&soon[1]);
+}
+
+/* A callback taken off the queue by an earlier one of the same pass never
+ * runs; scheduling one that is queued moves it to the end. */
+static void case_soon_cancel(void)
+{
+    loop_call_soon(loop, &soon[2], note, "x");
+    loop_call_soon(loop, &soon[0], unschedule, "a");
+    loop_call_soon(loop, &soon[1], note, "y");
+    loop_call_soon(loop, &soon[2], note, "b");
+    CHECK(loop_once(loop) == 0);
+    printf("%s\n", log_);
+    CHECK(strcmp(log_, "ab") == 0);
+    CHECK(!soon[0].queue && !soon[1].queue && !soon[2].queue);
+}
+
+/* A parked reader keeps the fd in the selector and is never called: when
+ * the fd turns readable, the loop drops it; added again, it is called. */
+static void case_park(void)
+{
+    pair(a);
+    CHECK(loop_add_reader(loop, a[0], note, "r") == 0);
+    loop_park_reader(loop, a[0]);
+    CHECK(loop_reader(loop, a[0]) == LOOP_PARKED);
+    CHECK(write(a[1], "x", 1) == 1);
+    later(0, note, "t"); /* so that the turn cannot block */
+    CHECK(loop_once(loop) == 0);
+    printf("parked: %s", log_);
+    CHECK(strcmp(log_, "t") == 0);
+    CHECK(loop_reader(loop, a[0]) == LOOP_NO_READER);
+    CHECK(loop_add_reader(loop, a[0], note, "r") == 0);
+    CHECK(loop_reader(loop, a[0]) == LOOP_READER);
+    CHECK(loop_once(loop) == 0);
+    printf(", added again: %s\n", log_ + 1);
+    CHECK(strcmp(log_, "tr") == 0);
 }
 
 /* ---- re-entry ------------------------------------------------------------ */
@@ -266,7 +348,7 @@ static void reenter(void *arg)
     char c;
     CHECK(read(*fd_of[me], &c, 1) == 1);
     loop_remove_reader(loop, *fd_of[other]);
-    loop_call_later(loop, 0, note, "t");
+    later(0, note, "t");
     loop_stop(loop);
     errno = 0;
     int rc = loop_once(loop);
@@ -333,6 +415,9 @@ int main(int argc, char **argv)
         {"timer-no-spin", case_timer_no_spin},
         {"timer-extreme", case_timer_extreme},
         {"reentry", case_reentry},
+        {"soon-order", case_soon_order},
+        {"soon-cancel", case_soon_cancel},
+        {"park", case_park},
         {"big-fd", case_big_fd},
     };
     t_open = now_ms();
@@ -346,6 +431,6 @@ int main(int argc, char **argv)
         }
     fprintf(stderr, "usage: loop_test CASE   (close-self, close-other, remove-writer, "
                     "timer-order, timer-from-callback, timer-cancel, timer-no-spin, "
-                    "timer-extreme, reentry, big-fd)\n");
+                    "timer-extreme, reentry, soon-order, soon-cancel, park, big-fd)\n");
     return 2;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Chapter 08's own tests, run once per backend with SELECTOR and SERVER set
 # by the Makefile: the iterator and the loop (sel_test, loop_test, as in 05
-# to 07), the backend's limits, and TRACE=1, with the scheduler's
-# lines. gen.h and async.h alone are tested in gen.bats and async.bats. (The
+# and 06, and the ready queue), the backend's limits, and TRACE=1, now with
+# futures and tasks. gen.h, async.h and asyncio.h alone are tested in gen.bats and async.bats. (The
 # contract and concurrent suites run against the same server.)
 
 load ../test/helpers
@@ -89,6 +89,18 @@ loop_case() {
     loop_case timer-extreme
 }
 
+@test "loop: call_soon runs in order, in the coming pass; one scheduled from that pass waits a turn, which does not block" {
+    loop_case soon-order
+}
+
+@test "loop: a callback taken off the ready queue never runs; scheduling a queued one moves it" {
+    loop_case soon-cancel
+}
+
+@test "loop: a parked reader is never called; the loop drops it when the fd turns readable" {
+    loop_case park
+}
+
 @test "loop: loop_once and loop_run called from a callback are refused (EBUSY), with one line" {
     loop_case reentry
     [ "$(grep -c '^loop: loop_once() called from a callback: this event loop is already running$' <<<"$output")" -eq 1 ]
@@ -136,19 +148,48 @@ loop_case() {
     [ "$status" -eq 0 ]
 }
 
-@test "TRACE=1: each turn's ready fds and callbacks, then each task resumed and what it now waits for" {
-    TRACE=1 start_server
-    run tc echo "$PORT" -s 5
-    [ "$status" -eq 0 ]
+@test "TRACE=1: each turn's ready fds and callbacks; futures completed, and the tasks they wake" {
+    TRACE=1 start_server 0
+    # One step at a time, so that the trace does not depend on timing: a
+    # client (bash's /dev/tcp) connects, waits until the connection's task
+    # awaits its first read, sends 5 bytes, reads them back, and closes.
+    exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+    wait_for "$SERVER_ERR" '^  task conn: awaits readable'
+    printf hello >&5
+    local reply
+    read -r -t 10 -N 5 reply <&5
+    [ "$reply" = hello ]
+    exec 5>&-
+    wait_for "$SERVER_ERR" '^closed fd'
     stop_server
     cat "$SERVER_ERR"
-    # The acceptor's first run, then: the listener wakes it (it creates the
-    # connection's task, which waits to read), data wakes the connection (it
-    # echoes and waits again), EOF ends it, the signal cancels the acceptor.
-    run sed -E -e 's/^turn [0-9]+: ([0-9]+)(r|w|rw) ([a-z_]+)\(\1\)$/\3/' \
-        -e 's/^  task ([a-z_]+): waits [0-9]+(r|w|rw)$/\1 waits/' -e 's/^  task ([a-z_]+): done$/\1 done/' \
-        "$SERVER_ERR"
-    [ "$output" = "$(printf '%s\n' 'accept_main waits' on_readable 'accept_main waits' \
-        'conn_main waits' on_readable 'conn_main waits' on_readable 'conn_main done' \
-        on_stop_signal 'accept_main done')" ]
+    # fd and turn numbers vary: L is the listener, C the connection. The
+    # server's own log lines come before the line of the turn whose
+    # callbacks printed them.
+    local l c
+    l=$(sed -nE 's/^turn [0-9]+: ([0-9]+)r on_listener\(\1\)$/\1/p' "$SERVER_ERR" | head -1)
+    c=$(sed -nE 's/^accepted fd ([0-9]+) .*/\1/p' "$SERVER_ERR")
+    run sed -E -e 's/^turn [0-9]+:/turn:/' \
+        -e 's/^(turn: )[0-9]+r on_stop_signal\([0-9]+\)/\1on_stop_signal/' \
+        -e 's/ from 127\.0\.0\.1:[0-9]+$//' -e 's/ \(127\.0\.0\.1:[0-9]+\)//' \
+        -e "s/\\($l\\)/(L)/g; s/\\($c\\)/(C)/g; s/^turn: ${l}r/turn: Lr/; s/^turn: ${c}r/turn: Cr/" \
+        -e "s/^(accepted|closed) fd $c/\\1 fd C/" "$SERVER_ERR"
+    [ "$output" = "$(printf '%s\n' \
+        'turn:' \
+        '  task main: awaits event' \
+        'accepted fd C' \
+        'turn: Lr on_listener(L)' \
+        '  task conn: awaits readable(C)' \
+        'turn: Cr on_readable(C) future readable(C) = 0 -> conn' \
+        '  task conn: awaits readable(C)' \
+        'turn: Cr on_readable(C) future readable(C) = 0 -> conn' \
+        '  task conn: done (0)' \
+        '  future conn = 0 -> taskgroup' \
+        'turn:' \
+        '  future taskgroup = 0' \
+        'closed fd C: client closed' \
+        'turn: on_stop_signal future event = 0 -> main' \
+        '  task main: done (0)' \
+        '  future main = 0 -> stop_loop' \
+        'turn:')" ]
 }

@@ -1,13 +1,10 @@
 /*
- * 08-async-await: the echo server with async/await (async.h): one task per
- * connection, plus one that accepts. A connection reads
- *
- *     n = await sock_recv(...)            (with wait_for, if --idle-timeout)
- *     await sock_sendall(...)             (only for what send() did not take)
- *
- * and holds no buffer while it waits: it reads into one buffer the whole
- * server shares, sends at once, and keeps a copy of only what the socket did
- * not take. SIGINT and SIGTERM cancel every task; each ends and frees itself.
+ * 08-async-await: the echo server with asyncio's interface (asyncio.h) on
+ * async/await (async.h). asyncio_run() runs main_main(), which keeps each
+ * connection's task in a TaskGroup; a connection is bench/asyncio_streams.py's
+ * echo() line for line: async for over the reader, write, await drain.
+ * SIGTERM stops gracefully (the conversations go on, for --grace seconds at
+ * most); SIGINT, or a second SIGTERM, stops at once.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -24,18 +21,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "async.h"
+#include "asyncio.h"
 #include "loop.h"
 
-#define BUF_SIZE 16384    /* bytes a connection may owe its client */
-#define ACCEPT_BATCH 64   /* accepts per turn, so a flood of connects cannot starve clients */
-#define ACCEPT_RETRY_MS 1000 /* while out of descriptors, try accept() again this often */
+#define BUF_SIZE 16384     /* bytes read at a time */
 
 static int quiet;          /* -q: no per-connection log lines */
-static long idle_ms;       /* --idle-timeout: 0 for none */
-static char rbuf[BUF_SIZE]; /* every connection reads here, and sends from here */
+static long idle_ms = -1;  /* --idle-timeout: -1 for none */
+static long grace_ms = 2000; /* --grace */
+static char rbuf[BUF_SIZE]; /* every connection reads here: what it reads is
+                             * written (or kept by the stream) before anything
+                             * else runs */
 static struct loop *loop;
-static int listen_fd = -1;
+static struct server srv;
+static int failed;         /* the loop could not watch the listener */
 
 static void log_conn(const char *fmt, ...)
 {
@@ -56,84 +55,59 @@ static int net_nonblock(int fd)
     return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-/* Listens on 127.0.0.1:port. On failure returns -1 with a message naming the
- * call and the address in err, so main can print one line and exit. */
-static int net_listen(int port, char *err, size_t errlen)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const char *call = "socket";
-    int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        goto fail;
-    /* Without SO_REUSEADDR a restart fails for a minute or two while the last
-     * run's connections sit in TIME_WAIT (Stevens, UNP vol. 1, 7.5). */
-    call = "setsockopt SO_REUSEADDR";
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
-        goto fail;
-    call = "bind";
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-        goto fail;
-    call = "listen";
-    if (listen(fd, SOMAXCONN) < 0)
-        goto fail;
-    /* Non-blocking even though the loop said "readable": the client may reset
-     * between the wait and accept(), and a blocking accept() would then
-     * wait for the next client (Stevens, UNP vol. 1, 16.6). */
-    call = "fcntl O_NONBLOCK";
-    if (net_nonblock(fd) < 0)
-        goto fail;
-    return fd;
-fail:
-    snprintf(err, errlen, "%s 127.0.0.1:%d: %s", call, port, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    return -1;
-}
-
-/* The port the kernel chose when we asked for port 0. */
-static int net_local_port(int fd)
+static void net_peer_name(int fd, char *buf, size_t len)
 {
     struct sockaddr_in sa;
-    socklen_t len = sizeof sa;
-    if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-        return -1;
-    return ntohs(sa.sin_port);
-}
-
-static void net_peer_name(const struct sockaddr_in *sa, char *buf, size_t len)
-{
+    socklen_t salen = sizeof sa;
     char ip[INET_ADDRSTRLEN] = "?";
-    inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof ip);
-    snprintf(buf, len, "%s:%d", ip, ntohs(sa->sin_port));
+    if (getpeername(fd, (struct sockaddr *)&sa, &salen) < 0) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
+    snprintf(buf, len, "%s:%d", ip, ntohs(sa.sin_port));
 }
 
-/* ---- signals ------------------------------------------------------------ */
+/* ---- main's frame, and the signals ---------------------------------------- */
 
-/* The self-pipe trick: the handler only writes a byte into a pipe whose
- * other end the loop watches like any socket, so a signal wakes the wait
- * and is handled by an ordinary callback. (Python's asyncio does the same
- * with signal.set_wakeup_fd().) Both ends are non-blocking: a full pipe
- * must not block the handler, and it already holds a wake-up. */
+/* async def main(): the task everything else runs under. */
+static struct main_frame {
+    struct task task;
+    struct gen gen;
+    struct event stop;     /* set by the first SIGTERM */
+    struct timeout grace;  /* never, until the first SIGTERM */
+    struct taskgroup tg;   /* every connection's task */
+    struct event_wait wait;
+} m;
+
+/* The self-pipe trick: the handler only writes the signal's number into a
+ * pipe whose other end the loop watches like any socket, so a signal wakes
+ * the wait and is handled by an ordinary callback. (Python's asyncio does
+ * the same with signal.set_wakeup_fd().) Both ends are non-blocking: a full
+ * pipe must not block the handler, and it already holds a wake-up. */
 static int sig_pipe[2] = {-1, -1};
 
 static void on_signal(int sig)
 {
-    (void)sig;
     int saved = errno;
-    ssize_t r = write(sig_pipe[1], "!", 1);
+    char c = (char)sig;
+    ssize_t r = write(sig_pipe[1], &c, 1);
     (void)r;
     errno = saved;
 }
 
+/* The first SIGTERM is a graceful stop; SIGINT, or another SIGTERM, is a
+ * stop at once: main is cancelled, and its TaskGroup cancels the rest. */
 static void on_stop_signal(void *arg)
 {
     (void)arg;
-    char buf[64];
-    while (read(sig_pipe[0], buf, sizeof buf) > 0)
-        ;
-    sched_cancel_all(); /* sched_run() returns once every task has ended */
+    char sig;
+    while (read(sig_pipe[0], &sig, 1) > 0) {
+        if (sig == SIGTERM && !event_is_set(&m.stop))
+            event_set(&m.stop);
+        else
+            task_cancel(&m.task);
+    }
 }
 
 static int install_signals(void)
@@ -156,179 +130,124 @@ static int install_signals(void)
 
 /* ---- connections -------------------------------------------------------- */
 
-/* A client, and the frame of its coroutine: what conn_main() must remember
- * across an await lives here, with the frame of the socket coroutine it is
- * awaiting nested inside (one at a time, hence the union). No buffer: while
- * it waits for the client, a connection costs this struct and nothing else. */
+/* A client, and the frame of its coroutine: its stream, its idle timeout,
+ * and the frames of what it awaits. No buffer: while it waits for the
+ * client, a connection costs this struct and nothing else. */
 struct conn {
     struct task task;      /* first: the scheduler's view of it */
     struct gen gen;        /* where conn_main() resumes */
-    int fd;
-    int err;               /* why the conversation ended: an errno, 0 for EOF */
-    char *owed;            /* what send() did not take, while we wait to send it */
-    union {
-        struct sock_recv rx;
-        struct sock_sendall tx;
-    } sub;
+    int fd;                /* for the log: the stream forgets it once closed */
+    int err;               /* why the conversation ended: -errno, 0 for EOF */
+    struct stream s;       /* reader and writer */
+    struct timeout idle;
+    union {                /* the chunks while it reads, then the goodbye */
+        struct stream_chunks chunks;
+        struct stream_drain closed;
+    } r;
+    struct stream_drain drain;
     char name[24];         /* "ip:port", for the log */
 };
 
-/* The accepting coroutine's frame; there is one. */
-static struct acceptor {
-    struct task task;
-    struct gen gen;
-    int batch;             /* accepts counted: every ACCEPT_BATCH, the others run */
-    int paused;            /* out of descriptors: sleeping */
-    struct sock_accept rx;
-} acceptor;
-
 /* ---- the conversation ----------------------------------------------------- */
 
-/* Sends what it can of rbuf[0..n) now; keeps a copy of the rest in
- * c->owed and returns its length (0: all sent), or -errno. */
-static ssize_t send_or_keep(struct conn *c, size_t n)
-{
-    ssize_t w;
-    while ((w = send(c->fd, rbuf, n, 0)) < 0 && errno == EINTR)
-        ;
-    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-        return -errno;
-    size_t left = n - (size_t)(w < 0 ? 0 : w);
-    if (left && !(c->owed = malloc(left)))
-        return -ENOMEM;
-    if (left)
-        memcpy(c->owed, rbuf + (n - left), left);
-    return (ssize_t)left;
-}
-
-/* async def conn(sock): chapter 01's serve(), with await. Not reading while
- * the echo is owed is the backpressure. */
-static int conn_main(struct task *t)
+/* async def echo(reader, writer), as bench/asyncio_streams.py has it, with
+ * the idle timeout around it. A byte moving either way pushes the idle
+ * deadline on (the stream touches it): a client that stops reading is idle
+ * too, one that reads slowly is not. An error, the timeout or a cancel
+ * leaves the block without the goodbye: conn_done aborts the stream. */
+static coro conn_main(struct task *t)
 {
     struct conn *c = (struct conn *)t;
-    ssize_t left;
     async_begin(c);
-    for (;;) {
-        c->sub.rx = (struct sock_recv){.fd = c->fd, .buf = rbuf, .len = BUF_SIZE};
-        if (idle_ms > 0)
-            wait_for(c, t, idle_ms, sock_recv(t, &c->sub.rx));
-        else
-            await(c, sock_recv(t, &c->sub.rx));
-        if (c->sub.rx.result <= 0) {
-            c->err = (int)-c->sub.rx.result;
-            async_return(c);
+    async_with(c, timeout, &c->idle, idle_ms) {
+        c->s.idle = idle_ms >= 0 ? &c->idle : NULL;
+        c->r.chunks = (struct stream_chunks){.s = &c->s, .buf = rbuf, .size = sizeof rbuf};
+        async_for(c, stream_chunks(&c->r.chunks)) {
+            stream_write(&c->s, c->r.chunks.data, c->r.chunks.len);
+            c->drain = (struct stream_drain){.s = &c->s};
+            await(c, stream_drain(&c->drain));
+            if ((c->err = (int)c->drain.result) < 0)
+                break;
         }
-        /* rbuf is everyone's: send now, before anything else can run. */
-        left = send_or_keep(c, (size_t)c->sub.rx.result);
-        if (left < 0) {
-            c->err = (int)-left;
-            async_return(c);
-        }
-        if (left == 0)
-            continue;
-        c->sub.tx = (struct sock_sendall){.fd = c->fd, .buf = c->owed, .len = (size_t)left};
-        await(c, sock_sendall(t, &c->sub.tx));
-        free(c->owed);
-        c->owed = NULL;
-        if (c->sub.tx.result < 0) {
-            c->err = -c->sub.tx.result;
-            async_return(c);
-        }
-    }
+        if (c->err < 0 || (c->err = (int)c->r.chunks.error) < 0)
+            break;
+        stream_close(&c->s);
+        c->r.closed = (struct stream_drain){.s = &c->s};
+        await(c, stream_wait_closed(&c->r.closed));
+        c->err = (int)c->r.closed.result;
+    } async_with_end(c, timeout, &c->idle);
     async_end(c);
 }
 
-/* Called by the scheduler once conn_main() has finished, or at shutdown,
- * when it no longer watches the fd: close it, log why, free the frame. */
+/* Called from the loop once conn_main() has ended, or was cancelled before
+ * it began: close the stream (now, if it has not said goodbye), log why,
+ * free the frame. */
 static void conn_done(struct task *t)
 {
     struct conn *c = (struct conn *)t;
-    close(c->fd);
+    stream_abort(&c->s);
     log_conn("closed fd %d (%s): %s", c->fd, c->name,
-             c->err == ECANCELED   ? "server stopping"
-             : c->err == ETIMEDOUT && idle_ms ? "idle timeout"
-             : c->err              ? strerror(c->err)
-                                   : "client closed");
-    free(c->owed);
+             timeout_expired(&c->idle)                           ? "idle timeout"
+             : c->err == -ECANCELED || future_cancelled(&t->fut) ? "server stopping"
+             : c->err                                            ? strerror(-c->err)
+                                                                 : "client closed");
     free(c);
-    if (acceptor.paused) /* a descriptor is free again */
-        sched_wake(&acceptor.task);
+    server_resume(&srv); /* a descriptor is free again, if accept was paused */
 }
 
-static void conn_start(int fd)
+/* start_server's callback: a new connection, in main's TaskGroup. */
+static void on_client(int fd, void *arg)
 {
-    struct sockaddr_in peer;
-    socklen_t len = sizeof peer;
-    char name[sizeof ((struct conn *)0)->name] = "?"; /* "255.255.255.255:65535" fits */
-    if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0)
-        net_peer_name(&peer, name, sizeof name);
-    struct conn *c = malloc(sizeof *c);
-    if (!c || net_nonblock(fd) < 0) {
-        log_conn("refused fd %d from %s: %s", fd, name, strerror(errno));
-        free(c);
+    (void)arg;
+    if (fd < 0) {
+        if (srv.paused) /* out of descriptors or memory */
+            fprintf(stderr, "accept: %s: pausing accept\n", strerror(-fd));
+        else /* accept(2): a network error pending on that client */
+            log_conn("accept: %s", strerror(-fd));
+        return;
+    }
+    struct conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        log_conn("refused fd %d: %s", fd, strerror(errno));
         close(fd);
         return;
     }
-    gen_init(&c->gen);
     c->fd = fd;
-    c->err = 0;
-    c->owed = NULL;
-    snprintf(c->name, sizeof c->name, "%s", name);
-    log_conn("accepted fd %d from %s", fd, name);
-    create_task(&c->task, conn_main, conn_done);
-}
-
-static int is_shortage(int err)
-{
-    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-}
-
-/* Accepts forever, a coroutine like the others. */
-static int accept_main(struct task *t)
-{
-    struct acceptor *a = (struct acceptor *)t;
-    async_begin(a);
-    for (;;) {
-        a->rx = (struct sock_accept){.fd = listen_fd};
-        await(a, sock_accept(t, &a->rx));
-        if (a->rx.result >= 0) {
-            conn_start(a->rx.result);
-            if (++a->batch == ACCEPT_BATCH) { /* a flood of connects: let clients run */
-                a->batch = 0;
-                coro_wait_fd(&a->gen, t, listen_fd, CORO_READ);
-                if (t->sent == -ECANCELED)
-                    async_return(a);
-            }
-        } else if (a->rx.result == -ECANCELED) {
-            async_return(a);
-        } else if (is_shortage(-a->rx.result)) {
-            /* Out of descriptors or memory: the listener stays readable, so
-             * waiting on it would spin. Sleep until a connection closes
-             * (conn_done wakes us) or the retry time passes. */
-            fprintf(stderr, "accept: %s: pausing accept\n", strerror(-a->rx.result));
-            a->paused = 1;
-            async_sleep(a, t, ACCEPT_RETRY_MS);
-            a->paused = 0;
-            if (t->sent == -ECANCELED)
-                async_return(a);
-        } else { /* accept(2): a network error pending on that client */
-            log_conn("accept: %s", strerror(-a->rx.result));
-        }
-    }
-    async_end(a);
-}
-
-static void accept_done(struct task *t)
-{
-    (void)t;
+    stream_init(&c->s, fd);
+    net_peer_name(fd, c->name, sizeof c->name);
+    log_conn("accepted fd %d from %s", fd, c->name);
+    taskgroup_create_task(&m.tg, &c->task, conn_main, conn_done, "conn");
 }
 
 /* ---- main --------------------------------------------------------------- */
 
+/* async def main(): serve until SIGTERM, then let the conversations finish
+ * for the grace period, by rescheduling a timeout that was never. */
+static coro main_main(struct task *t)
+{
+    struct main_frame *self = (struct main_frame *)t;
+    async_begin(self);
+    async_with(self, timeout, &self->grace, -1) {
+        async_with(self, taskgroup, &self->tg) {
+            if (server_start_serving(&srv) < 0) {
+                fprintf(stderr, "server: %s: %s\n", loop_backend(), strerror(errno));
+                failed = 1;
+                break;
+            }
+            self->wait = (struct event_wait){.e = &self->stop};
+            await(self, event_wait(&self->wait));
+            server_close(&srv);
+            timeout_reschedule(&self->grace, grace_ms);
+        } async_with_end(self, taskgroup, &self->tg);
+    } async_with_end(self, timeout, &self->grace);
+    server_close(&srv);
+    async_end(self);
+}
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: server [-q] [--idle-timeout SECONDS] [PORT]   (PORT 0-65535, "
-                    "default 8000)\n");
+    fprintf(stderr, "usage: server [-q] [--idle-timeout SECONDS] [--grace SECONDS] [PORT]   "
+                    "(PORT 0-65535, default 8000)\n");
     exit(2);
 }
 
@@ -345,16 +264,16 @@ static void raise_fd_limit(void)
     }
 }
 
-/* A positive number of seconds, fractions allowed, to milliseconds. */
-static long parse_seconds(const char *s)
+/* A number of seconds, fractions allowed, to milliseconds: at least min_ms. */
+static long parse_seconds(const char *s, long min_ms)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (*s < '0' || *s > '9' || errno || *end || v <= 0 || v > 86400)
+    if (*s < '0' || *s > '9' || errno || *end || v < 0 || v > 86400 || v * 1000 < min_ms)
         usage();
     long ms = (long)(v * 1000);
-    return ms > 0 ? ms : 1;
+    return ms > min_ms ? ms : min_ms;
 }
 
 static int parse_port(const char *s)
@@ -375,7 +294,9 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "-q"))
             quiet = 1;
         else if (!strcmp(argv[i], "--idle-timeout") && i + 1 < argc)
-            idle_ms = parse_seconds(argv[++i]);
+            idle_ms = parse_seconds(argv[++i], 1);
+        else if (!strcmp(argv[i], "--grace") && i + 1 < argc)
+            grace_ms = parse_seconds(argv[++i], 0);
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
             usage();
         else if (!have_port++)
@@ -389,24 +310,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "server: event loop: %s\n", strerror(errno));
         return 1;
     }
-    sched_init(loop);
+    coro_init(loop);
     char err[256];
-    listen_fd = net_listen(port, err, sizeof err);
-    if (listen_fd < 0) {
+    if (start_server(&srv, port, on_client, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "server: %s\n", err);
         return 1;
     }
-    create_task(&acceptor.task, accept_main, accept_done);
-    printf("listening on 127.0.0.1:%d (%s)\n", net_local_port(listen_fd), loop_backend());
+    printf("listening on 127.0.0.1:%d (%s)\n", server_port(&srv), loop_backend());
     fflush(stdout);
-    int status = 0;
-    if (sched_run() < 0) {
-        fprintf(stderr, "server: %s: %s\n", loop_backend(), strerror(errno));
-        status = 1;
+    long r = asyncio_run(&m.task, main_main, "main");
+    if (r < 0 && r != -ECANCELED) {
+        fprintf(stderr, "server: %s: %s\n", loop_backend(), strerror((int)-r));
+        failed = 1;
     }
     loop_close(loop); /* unregisters the pipe */
-    close(listen_fd);
     close(sig_pipe[0]);
     close(sig_pipe[1]);
-    return status;
+    return failed;
 }

@@ -22,6 +22,11 @@
  *       server's resident memory grew meanwhile; then reads and writes the
  *       rest and checks every byte. With -w 1 it stays stalled until its
  *       stdin reaches end of file.
+ *   tclient trickle PORT [-s BYTES] [-k BYTES] [-i MS] [-t SECONDS]
+ *       A slow reader: with a small receive buffer, it sends BYTES as the
+ *       server takes them (then half-closes), but reads at most -k bytes
+ *       (default 8K) every -i milliseconds (default 20), checking every byte
+ *       and the EOF. Its echo is slow, and never stops for long.
  *   tclient reset PORT [-s BYTES]     sends BYTES then aborts with a RST.
  *   tclient abandon PORT [-s BYTES]   sends BYTES then closes, reading nothing.
  *
@@ -62,6 +67,8 @@ struct conn {
 static const char *mode;
 static int port;
 static long conns_n = 1, rounds = 1, quiet_ms = 1000, release_n = -1, pid, wait_stdin, together;
+static long per_read = 8192, interval_ms = 20; /* trickle */
+static int small_rcvbuf;                       /* trickle: the kernel reads little ahead */
 static size_t size = 1024;
 static double limit_s = 30;
 static unsigned char chunk[CHUNK], rbuf[CHUNK];
@@ -121,6 +128,9 @@ static void conn_start(struct conn *c)
         fail("socket: %s", strerror(errno));
     if (fcntl(c->fd, F_SETFL, O_NONBLOCK) < 0)
         fail("fcntl: %s", strerror(errno));
+    int rcvbuf = 4096; /* before connect(): it sets the window the server sees */
+    if (small_rcvbuf && setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0)
+        fail("setsockopt SO_RCVBUF: %s", strerror(errno));
     if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == 0)
         c->state = OPEN;
     else if (errno == EINPROGRESS)
@@ -171,11 +181,13 @@ static void conn_write(struct conn *c)
     }
 }
 
-/* Reads what is there and checks it; at EOF the connection is done. */
-static void conn_read(struct conn *c)
+/* Reads what is there, up to max bytes, and checks it; at EOF the
+ * connection is done. */
+static void conn_read_max(struct conn *c, size_t max)
 {
-    for (;;) {
-        ssize_t r = recv(c->fd, rbuf, sizeof rbuf, 0);
+    for (size_t got = 0; got < max;) {
+        size_t want = max - got < sizeof rbuf ? max - got : sizeof rbuf;
+        ssize_t r = recv(c->fd, rbuf, want, 0);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -196,7 +208,13 @@ static void conn_read(struct conn *c)
                 fail("conn %u: byte %zu is 0x%02x, sent 0x%02x", c->seed,
                      c->recvd + (size_t)i, rbuf[i], pat(c->seed, c->recvd + (size_t)i));
         c->recvd += (size_t)r;
+        got += (size_t)r;
     }
+}
+
+static void conn_read(struct conn *c)
+{
+    conn_read_max(c, (size_t)-1);
 }
 
 /* ---- echo: many connections, every byte checked ---------------------- */
@@ -439,6 +457,35 @@ static int run_stall(void)
     return 0;
 }
 
+/* ---- trickle: a slow reader -------------------------------------------- */
+
+static int run_trickle(void)
+{
+    struct conn c = {.fd = -1, .total = size};
+    small_rcvbuf = 1;
+    conn_start(&c);
+    double start = now(), deadline = start + limit_s, next_read = start;
+    struct pollfd p = {c.fd, POLLOUT, 0};
+    while (c.state == CONNECTING || c.state == OPEN) {
+        if (now() > deadline)
+            fail("timed out after %zu of %zu bytes came back", c.recvd, c.total);
+        p.events = (short)(c.wr_shut ? 0 : POLLOUT);
+        int wait_ms = (int)((next_read - now()) * 1000);
+        if (poll(&p, 1, wait_ms > 0 ? wait_ms : 0) < 0 && errno != EINTR)
+            fail("poll: %s", strerror(errno));
+        if (c.state == CONNECTING && p.revents)
+            conn_connected(&c);
+        if (c.state == OPEN && (p.revents & (POLLOUT | POLLERR)))
+            conn_write(&c);
+        if (c.state == OPEN && now() >= next_read) {
+            conn_read_max(&c, (size_t)per_read);
+            next_read = now() + interval_ms / 1e3;
+        }
+    }
+    printf("ok: all %zu bytes echoed, slowly, in %.1f s\n", c.total, now() - start);
+    return 0;
+}
+
 /* ---- reset / abandon: clients that leave badly ------------------------ */
 
 static int run_leave(int abort_it)
@@ -476,6 +523,7 @@ static void usage(void)
             "usage: tclient echo PORT [-c CONNS] [-s BYTES] [-r ROUNDS] [-a 1] [-t SECONDS]\n"
             "       tclient hold PORT [-c CONNS] [-q MS] [--release K] [-w 1] [-t SECONDS]\n"
             "       tclient stall PORT [-s BYTES] [-p PID] [-w 1] [-t SECONDS]\n"
+            "       tclient trickle PORT [-s BYTES] [-k BYTES] [-i MS] [-t SECONDS]\n"
             "       tclient reset|abandon PORT [-s BYTES]\n");
     exit(2);
 }
@@ -509,7 +557,8 @@ int main(int argc, char **argv)
         const char *flag;
         long *value;
     } opts[] = {{"-c", &conns_n}, {"-r", &rounds},    {"-q", &quiet_ms}, {"-a", &together},
-                {"-w", &wait_stdin}, {"-p", &pid}, {"--release", &release_n}};
+                {"-w", &wait_stdin}, {"-p", &pid}, {"--release", &release_n},
+                {"-k", &per_read}, {"-i", &interval_ms}};
     for (int i = 3; i < argc; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         size_t k = 0;
@@ -526,7 +575,7 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (conns_n < 1)
+    if (conns_n < 1 || per_read < 1)
         usage();
     /* Thousands of connections need thousands of descriptors. */
     struct rlimit rl;
@@ -541,6 +590,8 @@ int main(int argc, char **argv)
         return run_hold();
     if (!strcmp(mode, "stall"))
         return run_stall();
+    if (!strcmp(mode, "trickle"))
+        return run_trickle();
     if (!strcmp(mode, "reset"))
         return run_leave(1);
     if (!strcmp(mode, "abandon"))

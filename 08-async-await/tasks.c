@@ -1,0 +1,159 @@
+/*
+ * tasks.c: TaskGroup (taskgroups.py), gather and shield (tasks.py), and
+ * the two steps every await of a future or a task takes.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stddef.h>
+
+#include "asyncio.h"
+
+/* ---- await's steps --------------------------------------------------------- */
+
+coro await_future_(struct future *f)
+{
+    return future_done(f) ? CORO_DONE : task_wait_on(f);
+}
+
+coro await_task_(struct task *t)
+{
+    return await_future_(&t->fut);
+}
+
+/* ---- TaskGroup ------------------------------------------------------------- */
+
+/* Cancels every task of the group: asyncio's TaskGroup._abort(). */
+static void abort_group(struct taskgroup *g)
+{
+    g->aborting = 1;
+    for (struct task *t = g->tasks; t; t = t->group_next)
+        task_cancel(t);
+}
+
+/* The group's done callback on each of its tasks (_on_task_done). */
+static void on_task_done(void *arg)
+{
+    struct task *t = arg;
+    struct taskgroup *g = t->group;
+    if (t->group_prev)
+        t->group_prev->group_next = t->group_next;
+    else
+        g->tasks = t->group_next;
+    if (t->group_next)
+        t->group_next->group_prev = t->group_prev;
+    t->group = NULL;
+    long r = task_result(t);
+    if (r < 0 && r != -ECANCELED && !g->error) {
+        g->error = r;
+        if (!g->aborting)
+            abort_group(g);
+        /* The block may be waiting on something else: interrupt it, as
+         * asyncio cancels the parent task, and take that back at the exit. */
+        if (!g->exiting && g->parent && !task_done(g->parent) && !g->cancelled_parent) {
+            g->cancelled_parent = 1;
+            task_cancel(g->parent);
+        }
+    }
+    if (--g->n == 0 && !future_done(&g->all_done))
+        future_set_result(&g->all_done, 0);
+}
+
+/* The exit waits on all_done. Cancelling that wait (the task in the block
+ * is cancelled) cancels the group's tasks instead, and the exit goes on
+ * waiting for them: their frames are usually the caller's. */
+static int cancel_all_done(struct future *f)
+{
+    struct taskgroup *g = (struct taskgroup *)((char *)f - offsetof(struct taskgroup, all_done));
+    if (future_done(f))
+        return 0;
+    if (!g->aborting)
+        abort_group(g);
+    return 1;
+}
+
+static void group_add(struct taskgroup *g, struct task *t)
+{
+    t->group = g;
+    t->group_prev = NULL;
+    t->group_next = g->tasks;
+    if (g->tasks)
+        g->tasks->group_prev = t;
+    g->tasks = t;
+    g->n++;
+    future_add_done_callback_(&t->fut, &t->group_cb, on_task_done, "taskgroup", t);
+}
+
+coro taskgroup_enter(struct taskgroup *g)
+{
+    *g = (struct taskgroup){.parent = current_task()};
+    future_init(&g->all_done, coro_loop(), "taskgroup", -1);
+    g->all_done.cancel = cancel_all_done;
+    return CORO_DONE;
+}
+
+void taskgroup_create_task(struct taskgroup *g, struct task *t, task_main_fn *main,
+                           task_done_fn *on_done, const char *name)
+{
+    task_create(t, main, on_done, name);
+    group_add(g, t);
+    if (g->aborting) /* asyncio refuses; here it starts cancelled, and never runs */
+        task_cancel(t);
+}
+
+coro taskgroup_exit(struct taskgroup *g)
+{
+    coro_begin(&g->gen);
+    g->exiting = 1;
+    /* Left because of a cancel that is not ours: the tasks go too. */
+    if (g->parent && task_cancelling(g->parent) > g->cancelled_parent && !g->aborting)
+        abort_group(g);
+    if (g->n > 0)
+        coro_await_future(&g->gen, &g->all_done);
+    if (g->cancelled_parent)
+        task_uncancel(g->parent);
+    g->result = g->error             ? g->error
+                : g->parent && task_cancelling(g->parent) ? -ECANCELED
+                                                          : 0;
+    coro_end(&g->gen);
+}
+
+/* ---- gather ----------------------------------------------------------------- */
+
+/* A TaskGroup that is already at its exit: it adopts the tasks, waits for
+ * them all, and stops at the first failure by cancelling the rest. */
+coro gather(struct gather *f)
+{
+    coro_begin(&f->gen);
+    f->g = (struct taskgroup){.exiting = 1};
+    future_init(&f->g.all_done, coro_loop(), "gather", -1);
+    f->g.all_done.cancel = cancel_all_done;
+    for (int i = 0; i < f->n; i++)
+        group_add(&f->g, f->tasks[i]);
+    if (f->n > 0)
+        coro_await_future(&f->gen, &f->g.all_done);
+    f->result = f->g.error ? f->g.error : f->g.aborting ? -ECANCELED : 0;
+    coro_end(&f->gen);
+}
+
+/* ---- shield ------------------------------------------------------------------- */
+
+static void on_inner_done(void *arg)
+{
+    struct shield *f = arg;
+    if (!future_done(&f->outer))
+        future_set_result(&f->outer, task_result(f->inner));
+}
+
+/* The awaiting task waits on `outer`, a plain future: cancelling it ends
+ * the wait and leaves the inner task alone. */
+coro shield(struct shield *f)
+{
+    coro_begin(&f->gen);
+    future_init(&f->outer, coro_loop(), "shield", -1);
+    future_add_done_callback(&f->inner->fut, &f->cb, on_inner_done, f);
+    coro_await_future(&f->gen, &f->outer);
+    future_remove_done_callback(&f->inner->fut, &f->cb);
+    loop_queue_remove(&f->cb); /* scheduled, not run: it must not touch f */
+    f->result = future_result(&f->outer);
+    coro_end(&f->gen);
+}
