@@ -69,3 +69,25 @@ CLIENT=$PWD/client
     [ "$status" -eq 1 ]
     [[ "$stderr" =~ connect:\ Connection\ refused ]]
 }
+
+@test "client: its memory stays the same however long it runs (latencies in a histogram, not a list)" {
+    start_server
+    local out=$BATS_TEST_TMPDIR/client.out
+    spawn ./client -c 10 -d 5 "$PORT" >"$out"
+    local pid=$SPAWNED
+    rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
+    # Sampled after 1 s and after 3 s of a 5 s run: a list of samples would
+    # have grown by megabytes (4 bytes a round trip, well over 10,000 a second).
+    local i r1 r3
+    for i in $(seq 20); do sleep 0.05; done
+    r1=$(rss)
+    for i in $(seq 40); do sleep 0.05; done
+    r3=$(rss)
+    wait_exit "$pid" 30
+    cat "$out"
+    [ "$EXIT_STATUS" -eq 0 ]
+    [[ "$(head -1 "$out")" =~ round\ trips\ ([0-9]+), ]]
+    echo "rss after 1 s: $r1 kB, after 3 s: $r3 kB, round trips: ${BASH_REMATCH[1]}"
+    [ "${BASH_REMATCH[1]}" -gt 20000 ]
+    [ $((r3 - r1)) -lt 256 ]
+}

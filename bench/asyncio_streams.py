@@ -1,5 +1,6 @@
 """The echo server in Python's asyncio, with streams (asyncio.start_server):
-a coroutine per connection, as in chapter 08. For `make bench`.
+a coroutine per connection, as in chapter 08, whose server.c reads like
+echo() below line for line. For `make bench`.
 
     python3 bench/asyncio_streams.py [PORT]      (0: the kernel chooses)
 """
@@ -8,11 +9,17 @@ import resource
 import sys
 
 
-async def echo(reader, writer):
+async def chunks(reader):
     while data := await reader.read(65536):
+        yield data
+
+
+async def echo(reader, writer):
+    async for data in chunks(reader):
         writer.write(data)
         await writer.drain()
     writer.close()
+    await writer.wait_closed()
 
 
 async def main(port):
