@@ -60,6 +60,11 @@ coro_case() {
     [ "$output" = "read -EBUSY, read 2" ]
 }
 
+@test "sock_recv: its future cancelled, a byte arriving before the task runs again is left for the next read" {
+    coro_case cancel-recv
+    [ "$output" = "read -ECANCELED, the byte still there" ]
+}
+
 @test "coro: delegation three deep; the future passes up, each level gets its callee's result" {
     coro_case nested
     [ "$output" = "leaf 120, mid 121, top 122" ]

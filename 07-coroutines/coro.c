@@ -149,6 +149,10 @@ static int would_block(void)
 static void on_sock_accept(void *arg)
 {
     struct sock_accept *f = arg;
+    if (future_done(&f->fut)) { /* cancelled, its task not yet resumed */
+        loop_park_reader(loop, f->fd);
+        return;
+    }
     int fd = accept(f->fd, NULL, NULL);
     if (fd < 0 && (would_block() || errno == ECONNABORTED))
         return; /* nobody after all (or the client left while queued): wait on */
@@ -178,9 +182,15 @@ int sock_accept(struct sock_accept *f)
     coro_end(&f->gen);
 }
 
+/* asyncio's _sock_recv() begins the same way: a future cancelled before
+ * its task has run again must not take the bytes, nor be completed twice. */
 static void on_sock_recv(void *arg)
 {
     struct sock_recv *f = arg;
+    if (future_done(&f->fut)) {
+        loop_park_reader(loop, f->fd);
+        return;
+    }
     ssize_t n = recv(f->fd, f->buf, f->len, 0);
     if (n < 0 && would_block())
         return;
@@ -223,6 +233,10 @@ int sock_recv(struct sock_recv *f)
 static void on_sock_writable(void *arg)
 {
     struct sock_sendall *f = arg;
+    if (future_done(&f->fut)) {
+        loop_remove_writer(loop, f->fd);
+        return;
+    }
     ssize_t w = send(f->fd, f->buf + f->sent, f->len - f->sent, 0);
     if (w < 0 && would_block())
         return;

@@ -333,6 +333,31 @@ static void case_two_readers(void)
     CHECK(b.task.result == -EBUSY && a.task.result == 2);
 }
 
+/* A reader's future cancelled, and a byte arriving before the task has
+ * run again: the loop's reader must leave both alone (the byte for the
+ * next read), and the task sees -ECANCELED. */
+static struct reader victim;
+static void cancel_and_write(void *arg)
+{
+    (void)arg;
+    CHECK(future_cancel(&victim.rx.fut) == 1);
+    CHECK(write(wsv[1], "z", 1) == 1);
+}
+
+static void case_cancel_recv(void)
+{
+    pair(wsv);
+    victim = (struct reader){.fd = wsv[0], .sep = ""};
+    spawn(&victim.task, reader_main);
+    loop_call_later(loop, &completer, 1, cancel_and_write, NULL);
+    CHECK(coro_run() == 0);
+    char c;
+    CHECK(read(wsv[0], &c, 1) == 1 && c == 'z');
+    add(", the byte still there");
+    printf("%s\n", log_);
+    CHECK(strcmp(log_, "read -ECANCELED, the byte still there") == 0);
+}
+
 /* ---- three deep: top awaits mid, which awaits leaf, which awaits a future */
 
 struct leaf { struct gen gen; struct future fut; long result; };
@@ -478,6 +503,7 @@ int main(int argc, char **argv)
         {"two-awaiters", case_two_awaiters}, {"cancel-waiting", case_cancel_waiting},
         {"sleep-future", case_sleep_future}, {"sleep", case_sleep},
         {"recv", case_recv},                 {"two-readers", case_two_readers},
+        {"cancel-recv", case_cancel_recv},
         {"nested", case_nested},             {"finish", case_finish},
         {"interleave", case_interleave},
     };

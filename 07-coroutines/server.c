@@ -261,7 +261,7 @@ static int accept_main(struct task *t)
             conn_start(a->sub.rx.result);
             if (++a->batch == ACCEPT_BATCH) { /* a flood of connects: let clients run */
                 a->batch = 0;
-                a->sub.nap = (struct coro_sleep){.ms = 0}; /* asyncio.sleep(0) */
+                a->sub.nap = (struct coro_sleep){.ms = 0}; /* the next turn's timers */
                 coro_await(&a->gen, coro_sleep(&a->sub.nap));
             }
         } else if (is_shortage(-a->sub.rx.result)) {

@@ -248,6 +248,11 @@ EOF
     [ "${lines[0]}" = "written, kept 1; drained: 0, kept <= low 1; second reader: EBUSY" ]
 }
 
+@test "streams: a reader cancelled as a byte arrives leaves the byte for the next read" {
+    async_case cancel-read
+    [ "$output" = "reader: ECANCELED, next read: 1 byte z" ]
+}
+
 @test "async_test: an unknown case is a usage error" {
     run ./async_test nope
     [ "$status" -eq 2 ]

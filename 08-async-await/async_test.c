@@ -1240,6 +1240,50 @@ static void case_drain(void)
     CHECK(task_result(&drm.r[0].task) == 1);
 }
 
+/* A reader cancelled, and a byte arriving before it has run again: the
+ * byte is left for the next read. */
+static struct cr_main {
+    struct task task;
+    struct gen gen;
+    struct reader2 r;
+    struct stream_read rd;
+    char c;
+} crm;
+static struct loop_timer cr_timer;
+
+static void cancel_reader(void *arg)
+{
+    (void)arg;
+    CHECK(task_cancel(&crm.r.task) == 1);
+    CHECK(write(sv[1], "z", 1) == 1);
+}
+
+static coro cr_main(struct task *t)
+{
+    struct cr_main *self = (struct cr_main *)t;
+    async_begin(self);
+    task_create(&self->r.task, reader2, NULL, "reader");
+    loop_call_later(coro_loop(), &cr_timer, 1, cancel_reader, NULL);
+    await(self, &self->r.task);
+    add("reader: ");
+    result(task_result(&self->r.task));
+    self->rd = (struct stream_read){.s = &st, .buf = &self->c, .n = 1};
+    await(self, stream_read(&self->rd));
+    say(", next read: %ld byte ", self->rd.result);
+    say("%c", self->c);
+    async_end(self);
+}
+
+static void case_cancel_read(void)
+{
+    pair();
+    stream_init(&st, sv[0]);
+    run(&crm.task, cr_main);
+    stream_abort(&st);
+    close(sv[1]);
+    CHECK(strcmp(log_, "reader: ECANCELED, next read: 1 byte z") == 0);
+}
+
 /* ---- names: function-like macros and members of the same name ----------------------- */
 
 struct ops {
@@ -1293,6 +1337,7 @@ int main(int argc, char **argv)
         {"queue", case_queue},
         {"readline", case_readline},
         {"drain", case_drain},
+        {"cancel-read", case_cancel_read},
         {"names", case_names},
     };
     struct loop *loop = loop_open();

@@ -66,7 +66,8 @@ static void on_readable(void *arg)
 {
     struct stream_read *f = arg;
     loop_park_reader(coro_loop(), f->s->fd);
-    future_set_result(&f->fut, 0);
+    if (!future_done(&f->fut)) /* cancelled, its task not yet resumed */
+        future_set_result(&f->fut, 0);
 }
 
 /* Up to n bytes: the read-ahead first; else a recv() into the caller's
