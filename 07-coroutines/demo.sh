@@ -21,9 +21,6 @@ demo_wait_for "$DEMO_ERR" '^closed fd' || exit 1
 demo_stop
 demo_say "the server's trace (stderr); fd, turn and port numbers vary from run to run:"
 demo_show "$DEMO_ERR"
-demo_say "Read the lines with \"future\": on_sock_recv, the reader callback, did the recv()"
-demo_say "and completed the future sock_recv(fd) with its result, 5 bytes; that scheduled"
-demo_say "the done callback hung on it, the task's wakeup (\"-> conn\"); the loop ran it from"
-demo_say "its ready queue, and the task went on until it awaited its next read. The result"
-demo_say "0 is the client's end of file: the coroutine returns, and the task's own future,"
-demo_say "\"conn\", is done in turn."
+demo_say 'In each line with "future", a loop callback (on_sock_accept, on_sock_recv) did the'
+demo_say 'system call and completed a future; "-> accept" or "-> conn" names the task whose'
+demo_say 'wakeup, hung on that future, this scheduled; the loop ran it from its ready queue.'
