@@ -50,8 +50,8 @@ run_demo() {
     run_demo 06 '^      case GEN_START:;$'
 }
 
-@test "demo 07" {
-    run_demo 07 '.'
+@test "demo 07: a future completed by the loop wakes the task that awaits it" {
+    run_demo 07 '^    turn [0-9]+: [0-9]+r on_sock_recv\([0-9]+\) future sock_recv\([0-9]+\) = 5 -> conn$'
 }
 
 @test "demo 08" {
