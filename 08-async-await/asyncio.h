@@ -59,10 +59,11 @@
  *
  * One struct stream for a connection: asyncio's StreamReader and
  * StreamWriter together. Reading: stream_read (up to n bytes; 0 at EOF),
- * stream_readline (to '\n', at most limit bytes: -EMSGSIZE past it, the
- * bytes left for the next read), stream_readexactly (-ENODATA at an EOF
- * before n bytes), stream_at_eof, and stream_chunks, an async generator of
- * what arrives (`async for data in chunks(reader)`). Writing: stream_write
+ * stream_readline (to '\n', at most limit bytes: -EMSGSIZE past it, and
+ * those bytes are dropped, as asyncio's readline() drops them; the rest of
+ * the line comes with the next read), stream_readexactly (-ENODATA at an
+ * EOF before n bytes), stream_at_eof, and stream_chunks, an async
+ * generator of what arrives (`async for data in chunks(reader)`). Writing: stream_write
  * never waits: what the socket does not take now is kept, and sent by the
  * loop as room comes; stream_drain waits while more than STREAM_HIGH bytes
  * are kept, until STREAM_LOW are (asyncio's high- and low-water marks);
