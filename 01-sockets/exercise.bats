@@ -18,7 +18,18 @@ CLIENT=$PWD/client
     wait_for "$d/out" '^hello$'
     stop_server # the server closes first, so its end of the connection waits in TIME_WAIT
     exec 4>&-
-    echo "after the stop: $(ss -tan "sport = :$port" | tail -n +2)"
+    local after
+    after=$(ss -tan "sport = :$port" 2>/dev/null | tail -n +2)
+    echo "after the stop: $after"
+    # The kernel keeps a TIME_WAIT only while its table of them has room:
+    # a busy machine (make test's 10,000-connection tests) may have none
+    # left, and then the restart binds whatever the code does. Then the
+    # source is what tells.
+    if ! grep -q TIME-WAIT <<<"$after"; then
+        echo "no TIME_WAIT kept for port $port here; looking at net_listen() instead"
+        ! sed -n '/^static int net_listen/,/^}/p' server.c | grep -q 'setsockopt(.*SO_REUSEADDR'
+        return
+    fi
     run --separate-stderr timeout 2 "$SERVER" -q "$port"
     echo "the restart: exit $status; stdout: $output; stderr: $stderr"
     if [ "$status" -eq 124 ]; then
