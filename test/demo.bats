@@ -54,6 +54,6 @@ run_demo() {
     run_demo 07 '^    turn [0-9]+: [0-9]+r on_sock_recv\([0-9]+\) future sock_recv\([0-9]+\) = 5 -> conn$'
 }
 
-@test "demo 08" {
-    run_demo 08 '.'
+@test "demo 08: a timeout, a cancel, a graceful stop" {
+    run_demo 08 '^    ok: all 33554432 bytes echoed$'
 }
