@@ -253,6 +253,16 @@ EOF
     [ "$output" = "reader: ECANCELED, next read: 1 byte z" ]
 }
 
+@test "streams: a drainer cancelled as the peer makes room sees -ECANCELED, and nothing aborts" {
+    async_case cancel-drain
+    [ "$output" = "drainer: ECANCELED" ]
+}
+
+@test "async with lock: a wait that is cancelled does not run the block, and gives back no lock" {
+    async_case lock-cancel
+    [ "$output" = "locker ended; held by main still 1" ]
+}
+
 @test "async_test: an unknown case is a usage error" {
     run ./async_test nope
     [ "$status" -eq 2 ]
@@ -357,6 +367,24 @@ wait_refused() {
     wait_exit "$hold" 10
     grep -q 'closed 1' "$BATS_TEST_TMPDIR/hold.out"
     grep -Eq 'server stopping$' "$SERVER_ERR"
+}
+
+@test "SIGINT on a busy server: every task cancelled in mid-conversation, exit 0, nothing completed twice" {
+    local round
+    for round in 1 2 3; do
+        start_server 0
+        spawn ./client -c 50 -d 10 "$PORT"
+        wait_for "$SERVER_ERR" '^accepted fd'
+        # Let the conversations get going: 50 accepted, and then some.
+        local i
+        for i in $(seq 40); do
+            [ "$(grep -c '^accepted fd' "$SERVER_ERR")" -ge 50 ] && break
+            sleep 0.05
+        done
+        stop_server INT
+        [ "$SERVER_STATUS" -eq 0 ]
+        ! grep -q 'completed twice' "$SERVER_ERR"
+    done
 }
 
 @test "SIGINT, or a second SIGTERM: stop at once, long before the grace runs out" {

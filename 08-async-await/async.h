@@ -58,13 +58,17 @@
  *     async_with(self, CM, frame, args...) { ... } async_with_end(self, CM, frame);
  *
  * is `async with CM(args) as frame:`. It awaits CM_enter(frame, args...),
- * runs the block, and awaits CM_exit(frame) on every way out of it: the end
- * of the block, and `break` or `continue` anywhere in it outside a loop of
- * its own, which leave the block. An error result, a timeout and a
- * cancellation all arrive as a result the block checks, and leaves by
- * `break`. Context managers here: timeout (timeouts), lock and semaphore
- * (locks), taskgroup (TaskGroup). Writing one: a struct, and two
- * coroutines CM_enter(struct CM *, ...) and CM_exit(struct CM *).
+ * runs the block if CM_entered(frame) says the enter worked (a lock whose
+ * wait was cancelled was not taken: Python would not run the block either),
+ * and awaits CM_exit(frame) on every way out of it: the end of the block,
+ * and `break` or `continue` anywhere in it outside a loop of its own, which
+ * leave the block. An error result, a timeout and a cancellation all arrive
+ * as a result the block checks, and leaves by `break`. Context managers
+ * here: timeout (timeouts), lock and semaphore (locks), taskgroup
+ * (TaskGroup). Writing one: a struct, two coroutines CM_enter(struct CM *,
+ * ...) and CM_exit(struct CM *), and int CM_entered(struct CM *). (The exit
+ * runs even when the enter failed, unlike Python's: each exit here knows
+ * what its enter did, e.g. lock_exit gives back only a lock it took.)
  *
  * The rule, as for pthread_cleanup_push()/pop(): leave the block only
  * through its end, `break` or `continue`, never by return, goto or
@@ -150,9 +154,13 @@ static inline coro await_coro_(coro c)
 
 /* ---- async with ------------------------------------------------------------ */
 
+/* The frame is the first of the enter's arguments. */
+#define ASYNC_FRAME_(...) ASYNC_FRAME2_(__VA_ARGS__, 0)
+#define ASYNC_FRAME2_(frame, ...) frame
+
 #define async_with(self, cm, ...) \
     await(self, cm##_enter(__VA_ARGS__)); \
-    { \
+    if (cm##_entered(ASYNC_FRAME_(__VA_ARGS__))) { \
         struct async_scope_ { \
             char inside_async_with; \
         }; \

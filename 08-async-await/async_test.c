@@ -752,6 +752,12 @@ static coro logcm_enter(struct logcm *c, const char *name)
     return CORO_DONE;
 }
 
+static int logcm_entered(const struct logcm *c)
+{
+    (void)c;
+    return 1;
+}
+
 static coro logcm_exit(struct logcm *c)
 {
     add("exit ");
@@ -1284,6 +1290,100 @@ static void case_cancel_read(void)
     CHECK(strcmp(log_, "reader: ECANCELED, next read: 1 byte z") == 0);
 }
 
+/* A drainer cancelled as the peer makes room: the writer must leave its
+ * future alone (it is done), and the task sees -ECANCELED. */
+static struct cd_main {
+    struct task task;
+    struct gen gen;
+    struct drainer {
+        struct task task;
+        struct gen gen;
+        struct stream_drain dr;
+    } d;
+} cdm;
+
+static coro drainer(struct task *t)
+{
+    struct drainer *d = (struct drainer *)t;
+    async_begin(d);
+    /* The socket full first, then more than the high-water mark kept:
+     * once the peer takes all, one writable event sends all that is kept,
+     * and would complete the drainer's future. */
+    while (write(sv[0], sink, sizeof sink) > 0)
+        ;
+    stream_write(&st, big, STREAM_HIGH + 4096);
+    CHECK(st.wlen - st.woff > STREAM_HIGH);
+    d->dr = (struct stream_drain){.s = &st};
+    await(d, stream_drain(&d->dr));
+    t->result = d->dr.result;
+    async_end(d);
+}
+
+static void cancel_drainer(void *arg)
+{
+    (void)arg;
+    CHECK(task_cancel(&cdm.d.task) == 1);
+    while (read(sv[1], sink, sizeof sink) > 0) /* room, all at once */
+        ;
+}
+
+static coro cd_main(struct task *t)
+{
+    struct cd_main *self = (struct cd_main *)t;
+    async_begin(self);
+    task_create(&self->d.task, drainer, NULL, "drainer");
+    loop_call_later(coro_loop(), &drain_timer, 5, cancel_drainer, NULL);
+    await(self, &self->d.task);
+    add("drainer: ");
+    result(task_result(&self->d.task));
+    async_end(self);
+}
+
+static void case_cancel_drain(void)
+{
+    pair();
+    stream_init(&st, sv[0]);
+    run(&cdm.task, cd_main);
+    stream_abort(&st);
+    close(sv[1]);
+    CHECK(strcmp(log_, "drainer: ECANCELED") == 0);
+}
+
+/* async with a lock whose wait is cancelled: the block does not run (the
+ * lock was never had), the exit gives nothing back. */
+static struct lc_main {
+    struct task task;
+    struct gen gen;
+    struct lock_acquire acq;
+    struct locker l;
+    struct coro_sleep nap;
+} lcm;
+
+static coro lc_main(struct task *t)
+{
+    struct lc_main *self = (struct lc_main *)t;
+    async_begin(self);
+    self->acq = (struct lock_acquire){.lock = &mutex};
+    await(self, lock_acquire(&self->acq));
+    self->l = (struct locker){.tag = "the block ran "};
+    task_create(&self->l.task, locker, NULL, "locker");
+    self->nap = (struct coro_sleep){.ms = 2};
+    await(self, coro_sleep(&self->nap));
+    task_cancel(&self->l.task);
+    await(self, &self->l.task);
+    add("locker ended; ");
+    say("held by main still %ld", mutex.locked);
+    lock_release(&mutex);
+    async_end(self);
+}
+
+static void case_lock_cancel(void)
+{
+    run(&lcm.task, lc_main);
+    CHECK(strcmp(log_, "locker ended; held by main still 1") == 0);
+    CHECK(!mutex.locked);
+}
+
 /* ---- names: function-like macros and members of the same name ----------------------- */
 
 struct ops {
@@ -1338,6 +1438,8 @@ int main(int argc, char **argv)
         {"readline", case_readline},
         {"drain", case_drain},
         {"cancel-read", case_cancel_read},
+        {"cancel-drain", case_cancel_drain},
+        {"lock-cancel", case_lock_cancel},
         {"names", case_names},
     };
     struct loop *loop = loop_open();

@@ -98,6 +98,7 @@ struct taskgroup {
 };
 coro taskgroup_enter(struct taskgroup *g);
 coro taskgroup_exit(struct taskgroup *g);
+int taskgroup_entered(const struct taskgroup *g); /* 1 */
 void taskgroup_create_task(struct taskgroup *g, struct task *t, task_main_fn *main,
                            task_done_fn *on_done, const char *name);
 
@@ -133,6 +134,7 @@ struct timeout {
 };
 coro timeout_enter(struct timeout *s, long ms);
 coro timeout_exit(struct timeout *s);
+int timeout_entered(const struct timeout *s); /* 1 */
 void timeout_reschedule(struct timeout *s, long ms);
 void timeout_touch(struct timeout *s);
 int timeout_expired(const struct timeout *s);
@@ -184,6 +186,7 @@ coro lock_acquire(struct lock_acquire *f);
 void lock_release(struct lock *l);
 coro lock_enter(struct lock_acquire *f, struct lock *l); /* async with lock */
 coro lock_exit(struct lock_acquire *f);
+int lock_entered(const struct lock_acquire *f); /* taken, not cancelled */
 
 struct semaphore {
     int value;
@@ -199,6 +202,7 @@ coro sem_acquire(struct sem_acquire *f);
 void sem_release(struct semaphore *s);
 coro semaphore_enter(struct sem_acquire *f, struct semaphore *s);
 coro semaphore_exit(struct sem_acquire *f);
+int semaphore_entered(const struct sem_acquire *f);
 
 /* ---- queues.c ----------------------------------------------------------- */
 

@@ -104,6 +104,11 @@ coro lock_enter(struct lock_acquire *f, struct lock *l)
     return lock_acquire(f);
 }
 
+int lock_entered(const struct lock_acquire *f)
+{
+    return f->result == 0;
+}
+
 /* Only a lock that was had is given back. */
 coro lock_exit(struct lock_acquire *f)
 {
@@ -145,6 +150,11 @@ coro semaphore_enter(struct sem_acquire *f, struct semaphore *s)
 {
     f->sem = s;
     return sem_acquire(f);
+}
+
+int semaphore_entered(const struct sem_acquire *f)
+{
+    return f->result == 0;
 }
 
 coro semaphore_exit(struct sem_acquire *f)

@@ -196,13 +196,13 @@ static size_t kept(const struct stream *s)
     return s->wlen - s->woff;
 }
 
+/* A drainer cancelled, its task not yet resumed, is left as it is. */
 static void wake_drainer(struct stream *s, long result)
 {
     struct future *d = s->drainer;
-    if (d) {
-        s->drainer = NULL;
+    s->drainer = NULL;
+    if (d && !future_done(d))
         future_set_result(d, result);
-    }
 }
 
 static void free_wbuf(struct stream *s)
