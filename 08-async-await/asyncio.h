@@ -207,7 +207,8 @@ int semaphore_entered(const struct sem_acquire *f);
 /* ---- queues.c ----------------------------------------------------------- */
 
 struct queue {
-    void **slots;             /* the caller's: maxsize of them */
+    void **slots;             /* the caller's: maxsize (>= 1) of them; asyncio's
+                               * unbounded Queue (maxsize 0) is not offered */
     size_t maxsize, head, len;
     struct loop_queue getters, putters;
 };

@@ -60,8 +60,8 @@ static int unread(struct stream *s, const char *data, size_t n)
  * may go on. It reads when it runs, not here: the bytes go into its
  * caller's buffer, which the server shares between every connection, so
  * they must be read only by the task that will use them at once. (asyncio's
- * transports read into a buffer of their own; that is much of what its
- * streams spend per connection.) Then parked, as coro.c explains. */
+ * transport calls recv() in its callback, into a new bytes object that it
+ * hands to the protocol.) Then parked, as coro.c explains. */
 static void on_readable(void *arg)
 {
     struct stream_read *f = arg;
