@@ -263,6 +263,11 @@ EOF
     [ "$output" = "locker ended; held by main still 1" ]
 }
 
+@test "sock_*: the @types.coroutine layer used directly, as loop.sock_accept/connect/sendall/recv" {
+    async_case sock
+    [ "$output" = "accepted, read 5 bytes: hello, then EOF; sent: 0" ]
+}
+
 @test "async_test: an unknown case is a usage error" {
     run ./async_test nope
     [ "$status" -eq 2 ]

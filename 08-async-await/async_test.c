@@ -6,8 +6,10 @@
  * so a slow machine, ASan or valgrind cannot make them fail.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1384,6 +1386,82 @@ static void case_lock_cancel(void)
     CHECK(!mutex.locked);
 }
 
+/* ---- the @types.coroutine layer used directly: loop.sock_*() ------------- */
+
+/* As asyncio's loop.sock_accept/sock_connect/sock_sendall/sock_recv: a
+ * listener on an ephemeral port, a task that connects and sends, one that
+ * accepts and reads it back. */
+static int lfd = -1, lport;
+static struct sk_main {
+    struct task task;
+    struct gen gen;
+    struct sk_client {
+        struct task task;
+        struct gen gen;
+        struct sock_connect cx;
+        struct sock_sendall tx;
+    } cl;
+    struct sock_accept ac;
+    struct sock_recv rx;
+    char buf[16];
+    size_t got;
+} skm;
+
+static coro sk_client(struct task *t)
+{
+    struct sk_client *c = (struct sk_client *)t;
+    async_begin(c);
+    c->cx = (struct sock_connect){.port = lport};
+    await(c, sock_connect(&c->cx));
+    CHECK(c->cx.result >= 0);
+    c->tx = (struct sock_sendall){.fd = c->cx.result, .buf = "hello", .len = 5};
+    await(c, sock_sendall(&c->tx));
+    t->result = c->tx.result;
+    sock_close(c->cx.result);
+    async_end(c);
+}
+
+static coro sk_main(struct task *t)
+{
+    struct sk_main *self = (struct sk_main *)t;
+    async_begin(self);
+    task_create(&self->cl.task, sk_client, NULL, "client");
+    self->ac = (struct sock_accept){.fd = lfd};
+    await(self, sock_accept(&self->ac));
+    CHECK(self->ac.result >= 0);
+    CHECK(fcntl(self->ac.result, F_SETFL, O_NONBLOCK) == 0);
+    for (self->got = 0;;) { /* to the end of file */
+        self->rx = (struct sock_recv){.fd = self->ac.result, .buf = self->buf + self->got,
+                                      .len = sizeof self->buf - self->got};
+        await(self, sock_recv(&self->rx));
+        if (self->rx.result <= 0)
+            break;
+        self->got += (size_t)self->rx.result;
+    }
+    sock_close(self->ac.result);
+    await(self, &self->cl.task);
+    say("accepted, read %ld bytes: ", (long)self->got);
+    size_t n = strlen(log_);
+    snprintf(log_ + n, sizeof log_ - n, "%.*s, then EOF; sent: ", (int)self->got, self->buf);
+    result(task_result(&self->cl.task));
+    async_end(self);
+}
+
+static void case_sock(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    socklen_t len = sizeof sa;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    lfd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(lfd, 8) == 0);
+    CHECK(fcntl(lfd, F_SETFL, O_NONBLOCK) == 0);
+    CHECK(getsockname(lfd, (struct sockaddr *)&sa, &len) == 0);
+    lport = ntohs(sa.sin_port);
+    run(&skm.task, sk_main);
+    sock_close(lfd);
+    CHECK(strcmp(log_, "accepted, read 5 bytes: hello, then EOF; sent: 0") == 0);
+}
+
 /* ---- names: function-like macros and members of the same name ----------------------- */
 
 struct ops {
@@ -1440,6 +1518,7 @@ int main(int argc, char **argv)
         {"cancel-read", case_cancel_read},
         {"cancel-drain", case_cancel_drain},
         {"lock-cancel", case_lock_cancel},
+        {"sock", case_sock},
         {"names", case_names},
     };
     struct loop *loop = loop_open();
