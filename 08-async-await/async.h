@@ -50,8 +50,18 @@
  * SyntaxError, 'await' outside async function).
  *
  * Results are values, not exceptions: each frame has its result, >= 0 or
- * -errno, and the code checks it. A cancellation is -ECANCELED, seen at
- * the one await that was interrupted (coro.h), a timeout -ETIMEDOUT.
+ * -errno, and the code checks it; after an await of a future or a task,
+ * await_result(self) is what it gave (its result, or -ECANCELED). A
+ * cancellation is -ECANCELED, delivered once, at one await (coro.h); a
+ * timeout -ETIMEDOUT.
+ *
+ * The one rule for a cancel: an await that ends with -ECANCELED is the
+ * CancelledError. Clean up if you must (the awaits after it work), then
+ * leave the block with `break`, as the exception would. A scope whose
+ * block was left by a cancel it does not own passes it on: the next
+ * await after the block ends with -ECANCELED too, and so it travels out
+ * to its owner (coro.h's task_reraise()). To swallow one, as asyncio asks,
+ * call task_uncancel().
  *
  * ---- async with -------------------------------------------------------------
  *
@@ -61,8 +71,10 @@
  * runs the block if CM_entered(frame) says the enter worked (a lock whose
  * wait was cancelled was not taken: Python would not run the block either),
  * and awaits CM_exit(frame) on every way out of it: the end of the block,
- * and `break` or `continue` anywhere in it outside a loop of its own, which
- * leave the block. An error result, a timeout and a cancellation all arrive
+ * and `break` anywhere in it outside a loop of its own, which leaves the
+ * block. (`continue` there would continue the loop around the block in
+ * Python, which C cannot say: it aborts, naming the rule.) An error
+ * result, a timeout and a cancellation all arrive
  * as a result the block checks, and leaves by `break`. Context managers
  * here: timeout (timeouts), lock and semaphore (locks), taskgroup
  * (TaskGroup). Writing one: a struct, two coroutines CM_enter(struct CM *,
@@ -71,7 +83,7 @@
  * what its enter did, e.g. lock_exit gives back only a lock it took.)
  *
  * The rule, as for pthread_cleanup_push()/pop(): leave the block only
- * through its end, `break` or `continue`, never by return, goto or
+ * through its end or `break`, never by return, goto or
  * longjmp, which would skip the exit. What the compiler can catch, it does:
  *   - async_with without its async_with_end, or the other way round: the
  *     braces they hide do not match;
@@ -128,7 +140,7 @@
 
 #define async_begin(self) \
     async_frame_(coro, {1}, {0}); \
-    gen_begin(&(self)->gen)
+    coro_begin(&(self)->gen)
 #define async_end(self) gen_end(&(self)->gen, async_done_)
 #define async_return(self) \
     do { \
@@ -142,6 +154,7 @@
  * compile-time error. */
 coro await_future_(struct future *f);
 coro await_task_(struct task *t);
+#define await_result(self) ((void)(self), current_task()->awaited)
 static inline coro await_coro_(coro c)
 {
     return c;
@@ -153,6 +166,9 @@ static inline coro await_coro_(coro c)
 #define await(self, x) coro_await_as(&(self)->gen, async_awaitable_(x), async_wait_)
 
 /* ---- async with ------------------------------------------------------------ */
+
+#define ASYNC_CAT_(a, b) a##b
+#define ASYNC_CAT(a, b) ASYNC_CAT_(a, b)
 
 /* The frame is the first of the enter's arguments. */
 #define ASYNC_FRAME_(...) ASYNC_FRAME2_(__VA_ARGS__, 0)
@@ -167,13 +183,27 @@ static inline coro await_coro_(coro c)
         struct async_with_##cm##_ { \
             char open; \
         }; \
-        do
+        for (int ASYNC_CAT(async_again_, __LINE__) = 0;; ASYNC_CAT(async_again_, __LINE__) = 1) { \
+            if (ASYNC_CAT(async_again_, __LINE__)) \
+                async_continue_refused_(__FILE__, __LINE__);
 
 #define async_with_end(self, cm, frame) \
-        while (0); \
+            break; \
+        } \
         (void)sizeof(((struct async_with_##cm##_ *)0)->open); \
     } \
     await(self, cm##_exit(frame))
+
+/* `continue` in an async with block comes back to its loop's head: Python
+ * would leave the block and go on with the loop around it, which C cannot
+ * say (a `continue` after the exit would not compile outside a loop). */
+static inline void async_continue_refused_(const char *file, int line)
+{
+    fprintf(stderr, "%s:%d: continue inside async_with: C cannot continue the loop around "
+                    "the block as Python does; leave the block by break, then continue\n",
+            file, line);
+    abort();
+}
 
 /* ---- async generators and async for ------------------------------------------- */
 
@@ -191,12 +221,10 @@ static inline int agen_state_(agen a) /* takes an agen, nothing else */
     async_frame_(agen, {AGEN_WAIT}, {AGEN_DONE}); \
     static const agen async_item_ = {AGEN_ITEM}; \
     (void)async_item_; \
-    gen_begin(&(self)->gen)
+    coro_begin(&(self)->gen)
 #define async_gen_end(self) gen_end(&(self)->gen, async_done_)
 #define async_yield(self) gen_yield(&(self)->gen, async_item_)
 
-#define ASYNC_CAT_(a, b) a##b
-#define ASYNC_CAT(a, b) ASYNC_CAT_(a, b)
 
 /* The loop's head is a resume point: each time round (the for's third
  * clause) it is saved again, since the body may have awaited; the switch

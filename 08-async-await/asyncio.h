@@ -91,7 +91,9 @@ struct taskgroup {
     struct task *parent;      /* the task in the block */
     struct task *tasks;       /* not yet done */
     int n;
+    int cancelling;           /* the parent's cancels on entry */
     int aborting, exiting, cancelled_parent;
+    int gather;               /* a gather's: a cancelled task is a failure */
     long error;               /* the first failure */
     long result;              /* after the exit: see above */
     struct future all_done;   /* what the exit awaits */
@@ -155,7 +157,8 @@ struct waiter {               /* a future in a queue of waiters */
     struct loop_callback link; /* its place in the queue (never scheduled) */
 };
 void waiter_add(struct loop_queue *q, struct waiter *w, const char *name); /* at the end */
-void waiter_wake_first(struct loop_queue *q); /* the first not woken yet */
+void waiter_wake_first(struct loop_queue *q); /* the first, if it is not done */
+int waiter_wake_next(struct loop_queue *q);   /* the first not done; 1 if any */
 
 struct event {
     int set;
@@ -246,7 +249,8 @@ struct stream {
     size_t roff, rlen;
     char *wbuf;               /* what the socket did not take yet */
     size_t woff, wlen, wcap;
-    struct future *drainer;   /* drain or wait_closed, waiting on the writer */
+    struct future *reader;    /* the read waiting on the socket, if any */
+    struct loop_queue drainers; /* drains and wait_closeds waiting on the writer */
     struct timeout *idle;     /* if set, touched whenever a byte moves */
 };
 void stream_init(struct stream *s, int fd);
@@ -301,7 +305,7 @@ struct stream_drain {
     struct gen gen;
     struct stream *s;
     long result;
-    struct future fut;
+    struct waiter w;
 };
 coro stream_drain(struct stream_drain *f);
 void stream_close(struct stream *s);

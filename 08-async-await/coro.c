@@ -21,6 +21,7 @@
 static struct loop *loop;
 static struct task *all;     /* every task not yet done */
 static struct task *running; /* the task being stepped */
+static int resuming;         /* it is on its way down to the await it left */
 
 void coro_init(struct loop *l)
 {
@@ -50,7 +51,8 @@ void task_create(struct task *t, task_main_fn *main, task_done_fn *on_done, cons
     t->result = 0;
     t->fut_waiter = NULL;
     t->wakeup = (struct loop_callback){0};
-    t->started = t->must_cancel = t->cancels = 0;
+    t->started = t->must_cancel = t->cancel_thrown = t->cancels = 0;
+    t->awaited = 0;
     t->group = NULL;
     t->group_cb = (struct loop_callback){0};
     t->group_prev = t->group_next = NULL;
@@ -69,6 +71,46 @@ coro task_wait_on(struct future *f)
     return CORO_WAIT;
 }
 
+/* Wait on f, unless a cancel is to be delivered now: then the await ends
+ * at once, and what it awaited is left alone (a cancel that came while
+ * the task ran, or one passed on by task_reraise()). */
+int task_await_begin_(struct future *f)
+{
+    if (running->must_cancel) {
+        running->must_cancel = 0;
+        running->cancel_thrown = 1;
+        loop_trace(loop, "task %s: cancelled at its await of %s", running->name, f->name);
+        return 0;
+    }
+    return !future_done(f);
+}
+
+/* What the await gives once it goes on: f's result, or -ECANCELED if a
+ * cancel is delivered here. Here too the task is back where it left. */
+long task_await_end_(struct future *f)
+{
+    resuming = 0;
+    if (running->cancel_thrown) {
+        running->cancel_thrown = 0;
+        return -ECANCELED;
+    }
+    return future_result(f);
+}
+
+/* While a task is resumed, every frame on the way down to its await must
+ * be suspended; one that is new, or finished, was not the frame that
+ * awaited: the awaited expression named another on its way back. */
+void coro_check_resumed_(int resume, const char *file, int line)
+{
+    if (resuming && resume <= 0) {
+        fprintf(stderr, "%s:%d: resumed into a frame that was not suspended: an awaited "
+                        "expression is evaluated again at each resumption, so it must name the "
+                        "same frame each time (no side effects such as k++ in it)\n",
+                file, line);
+        abort();
+    }
+}
+
 int task_done(const struct task *t)
 {
     return future_done(&t->fut);
@@ -84,16 +126,18 @@ int task_cancelling(const struct task *t)
     return t->cancels;
 }
 
-/* asyncio's Task.cancel(): the await the task is in ends with -ECANCELED,
- * because the future it waits on is cancelled (and if that future is
- * another task, that task is cancelled in turn). Not waiting, it will be
- * at its next await. */
+/* asyncio's Task.cancel(): waiting, the future it waits on is cancelled,
+ * so that await ends with -ECANCELED (and if that future is another task,
+ * that task is cancelled in turn). Not waiting (it is running, or its
+ * future is done and it is queued to run), the cancel is kept for
+ * task_step() or its next await to deliver. Either way, once. */
 int task_cancel(struct task *t)
 {
     if (task_done(t))
         return 0;
     t->cancels++;
-    loop_trace(loop, "task %s: cancel() %s", t->name, t->fut_waiter ? "at its await" : "pending");
+    loop_trace(loop, "task %s: cancel() %s", t->name,
+               t->fut_waiter && !future_done(t->fut_waiter) ? "at its await" : "pending");
     if (t->fut_waiter && future_cancel(t->fut_waiter))
         return 1;
     t->must_cancel = 1;
@@ -111,6 +155,23 @@ int task_uncancel(struct task *t)
     if (t->cancels > 0 && --t->cancels == 0)
         t->must_cancel = 0;
     return t->cancels;
+}
+
+/* The C for a CancelledError coming out of a scope's __aexit__: there is
+ * no exception to unwind the frames, so the next await ends with it. */
+void task_reraise(struct task *t)
+{
+    if (!task_done(t) && t->cancels > 0) {
+        loop_trace(loop, "task %s: cancel passed on", t->name);
+        t->must_cancel = 1;
+    }
+}
+
+/* A coroutine that reports the cancel as its result (wait_for) has
+ * delivered it: the awaits after it, the caller's cleanup, must work. */
+void task_cancel_delivered(struct task *t)
+{
+    t->must_cancel = 0;
 }
 
 static void unlink_task(struct task *t)
@@ -147,7 +208,9 @@ static void task_end(struct task *t)
 
 /* asyncio's Task.__step(): run the coroutine until it hands out the
  * future it waits on, and hang the task's wakeup on that future. A cancel
- * that came while the task was not waiting cancels that future at once. */
+ * that came after that future was done is thrown in: the await the task
+ * resumes from ends with -ECANCELED (if the future was cancelled too,
+ * that is the same one cancel, delivered once). */
 static void task_step(struct task *t)
 {
     if (!t->started && t->must_cancel) { /* cancelled before it ran: it never does */
@@ -155,11 +218,18 @@ static void task_step(struct task *t)
         task_end(t);
         return;
     }
+    if (t->started && t->must_cancel) {
+        t->must_cancel = 0;
+        t->cancel_thrown = 1;
+        loop_trace(loop, "task %s: cancel thrown in as it resumes", t->name);
+    }
+    resuming = t->started;
     t->started = 1;
     t->fut_waiter = NULL;
     running = t;
     coro r = t->main(t);
     running = NULL;
+    resuming = 0;
     if (!coro_waiting(r)) {
         task_end(t);
     } else if (t->fut_waiter) {
@@ -169,8 +239,6 @@ static void task_step(struct task *t)
         else
             loop_trace(loop, "task %s: awaits %s", t->name, t->fut_waiter->name);
         future_add_done_callback_(t->fut_waiter, &t->wakeup, task_wakeup, t->name, t);
-        if (t->must_cancel && future_cancel(t->fut_waiter))
-            t->must_cancel = 0;
     } else { /* a coroutine that returned CORO_WAIT on nothing: an error */
         fprintf(stderr, "task %s: suspended without a future to wait on\n", t->name);
         abort();
@@ -254,9 +322,8 @@ coro sock_accept(struct sock_accept *f)
         f->result = -errno;
         coro_return(&f->gen);
     }
-    coro_await_future(&f->gen, &f->fut);
+    coro_await_future(&f->gen, &f->fut, f->result);
     loop_park_reader(loop, f->fd);
-    f->result = (int)future_result(&f->fut);
     coro_end(&f->gen);
 }
 
@@ -300,9 +367,8 @@ coro sock_recv(struct sock_recv *f)
         f->result = -errno;
         coro_return(&f->gen);
     }
-    coro_await_future(&f->gen, &f->fut);
+    coro_await_future(&f->gen, &f->fut, f->result);
     loop_park_reader(loop, f->fd); /* cancelled: it must not call on_sock_recv(f) */
-    f->result = future_result(&f->fut);
     coro_end(&f->gen);
 }
 
@@ -342,9 +408,8 @@ coro sock_sendall(struct sock_sendall *f)
         f->result = -errno;
         coro_return(&f->gen);
     }
-    coro_await_future(&f->gen, &f->fut);
+    coro_await_future(&f->gen, &f->fut, f->result);
     loop_remove_writer(loop, f->fd); /* if it was cancelled */
-    f->result = (int)future_result(&f->fut);
     coro_end(&f->gen);
 }
 
@@ -383,11 +448,10 @@ coro sock_connect(struct sock_connect *f)
         future_set_result(&f->fut, 0);
     else if (errno != EINPROGRESS || loop_add_writer(loop, f->result, on_sock_connected, f) < 0)
         future_set_result(&f->fut, -errno);
-    coro_await_future(&f->gen, &f->fut);
-    if (future_result(&f->fut) < 0) { /* cancelled, too */
-        long err = future_result(&f->fut);
+    coro_await_future(&f->gen, &f->fut, f->err);
+    if (f->err < 0) { /* cancelled, too: sock_close drops the writer */
         sock_close(f->result);
-        f->result = (int)err;
+        f->result = f->err;
     }
     coro_end(&f->gen);
 }
@@ -414,8 +478,7 @@ coro coro_sleep(struct coro_sleep *f)
     coro_begin(&f->gen);
     future_init(&f->fut, loop, "sleep", -1);
     loop_call_later(loop, &f->timer, f->ms, on_sleep_timer, f);
-    coro_await_future(&f->gen, &f->fut);
+    coro_await_future(&f->gen, &f->fut, f->result);
     loop_cancel(loop, &f->timer); /* woken early: the timer must not outlive us */
-    f->result = future_result(&f->fut);
     coro_end(&f->gen);
 }

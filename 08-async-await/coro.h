@@ -48,10 +48,11 @@
  *   `coro` is a type of its own, not an int, so that await (async.h)
  *   can tell a coroutine from anything else at compile time: this is what
  *   @types.coroutine does for a Python generator.
- * - coro_await_future(g, f) is `await f` on a future: if f is pending, the
- *   coroutine hands f out and suspends; once f is done, it goes on, and
- *   future_result(f) is what it waited for. A future already done does not
- *   suspend at all (asyncio's Future.__await__ does the same).
+ * - coro_await_future(g, f, res) is `res = await f` on a future: if f is
+ *   pending, the coroutine hands f out and suspends; once f is done, it
+ *   goes on, and res is f's result, or -ECANCELED if the task was
+ *   cancelled meanwhile (below). A future already done does not suspend
+ *   at all (asyncio's Future.__await__ does the same).
  * - coro_await(g, call) is `yield from`: it calls the sub-coroutine's step,
  *   and while that returns CORO_WAIT returns CORO_WAIT too; every later
  *   resumption of the caller lands inside coro_await and steps the
@@ -64,13 +65,30 @@
  *   task's future is done with t->result (cancelled if that is -ECANCELED),
  *   and any number of tasks may await it. Then on_done() runs from the
  *   loop: it closes and frees.
- * - task_cancel() is asyncio's Task.cancel(): it cancels the future the
- *   task waits on, so the await it is in ends with -ECANCELED, once. If it
- *   is not waiting (it is queued to run), the cancellation is delivered at
- *   its next await instead; a task cancelled before its first step never
- *   runs. What the task does then is up to it: clean up, await more, even
- *   go on. Each cancel() is counted (task_cancelling()), and
- *   task_uncancel() takes one back, which is how timeouts nest (async.h).
+ * - task_cancel() is asyncio's Task.cancel(), and the await it reaches
+ *   ends with -ECANCELED, once, as the CancelledError would be raised
+ *   there: the await the task is suspended in (its future is cancelled);
+ *   if its future is done but the task has not run yet, the await it
+ *   resumes from, whatever the future's result (Task.__step throws the
+ *   cancel in); if it is running, its next await. A task cancelled before
+ *   its first step never runs. What the task does then is up to it:
+ *   clean up (the awaits after it work), leave its block, even go on.
+ *   Each cancel() is counted (task_cancelling()); task_uncancel() takes
+ *   one back.
+ * - C has no exception to carry a cancel up the frames, so scopes pass it
+ *   on by hand: a scope (a timeout, a TaskGroup) whose block was left
+ *   while the task had more cancels than it found on entry, not counting
+ *   its own, calls task_reraise(): the task's next await ends with
+ *   -ECANCELED at once, whatever it awaits, as the CancelledError would
+ *   come out of __aexit__ and skip the rest. So a cancel travels until its
+ *   owner takes it back (the timeout that fired; the TaskGroup that
+ *   cancelled its block), or until code that swallows it calls
+ *   task_uncancel(), as asyncio asks of it.
+ * - An awaited expression is evaluated again each time the coroutine
+ *   resumes (the await's resume point is before the call): it must name
+ *   the same frame each time. If it does not (a side effect such as
+ *   `t[k++]`), the frame it names was not suspended, and coro_begin
+ *   aborts with a message naming this rule.
  * - Never close() an fd that the loop may still watch: sock_close() first
  *   drops the fd from the loop.
  */
@@ -110,8 +128,10 @@ struct task {
     struct future *fut_waiter;    /* the future it waits on (asyncio's _fut_waiter) */
     struct loop_callback wakeup;  /* hung on fut_waiter; or queued for a step */
     int started;                  /* its coroutine has run */
-    int must_cancel;              /* cancel at its next await (asyncio's _must_cancel) */
+    int must_cancel;              /* deliver a cancel at its next await (asyncio's _must_cancel) */
+    int cancel_thrown;            /* the await it resumes from ends with -ECANCELED */
     int cancels;                  /* cancel() calls not taken back (_num_cancels_requested) */
+    long awaited;                 /* what its last await of a future or task gave */
     struct taskgroup *group;      /* the TaskGroup or gather it belongs to */
     struct loop_callback group_cb; /* the group's done callback on it */
     struct task *group_prev, *group_next;
@@ -120,16 +140,21 @@ struct task {
 
 /* ---- the coroutine macros, on gen.h --------------------------------------- */
 
-#define coro_begin(g) gen_begin(g)
+#define coro_begin(g) \
+    coro_check_resumed_((g)->resume, __FILE__, __LINE__); \
+    gen_begin(g)
 #define coro_end(g) gen_end(g, CORO_DONE)
 #define coro_return(g) gen_return(g, CORO_DONE)
 
 /* A resume point inside the `if`: when f is pending, hand it to the task
- * (task_wait_on) and return; the task resumes us here once it is done. */
-#define coro_await_future(g, f) \
+ * (task_wait_on) and return; the task resumes us here once it is done.
+ * task_await_begin_() says whether to wait (not when a cancel is to be
+ * delivered now), task_await_end_() what the await gives. */
+#define coro_await_future(g, f, res) \
     do { \
-        if (!future_done(f)) \
+        if (task_await_begin_(f)) \
             gen_yield(g, task_wait_on(f)); \
+        (res) = task_await_end_(f); \
     } while (0)
 
 /* One resume point, then the call: entered first from above, later by the
@@ -157,8 +182,13 @@ struct loop *coro_loop(void);
 void task_create(struct task *t, task_main_fn *main, task_done_fn *on_done, const char *name);
 struct task *current_task(void);   /* the task being stepped, or NULL */
 coro task_wait_on(struct future *f); /* coro_await_future's: returns CORO_WAIT */
+int task_await_begin_(struct future *f);
+long task_await_end_(struct future *f);
+void coro_check_resumed_(int resume, const char *file, int line);
 int task_cancel(struct task *t);   /* 1 if requested, 0 if the task is done */
-int task_uncancel(struct task *t); /* the cancels left */
+int task_uncancel(struct task *t); /* the cancels left; none left, none to deliver */
+void task_reraise(struct task *t); /* its next await ends with -ECANCELED */
+void task_cancel_delivered(struct task *t); /* by a result of -ECANCELED: not by an await */
 int task_cancelling(const struct task *t);
 int task_done(const struct task *t);
 long task_result(const struct task *t); /* once done; -ECANCELED if cancelled */
@@ -208,6 +238,7 @@ struct sock_connect {
     struct gen gen;
     int port;      /* on 127.0.0.1 */
     int result;    /* the connected, non-blocking socket */
+    int err;
     struct future fut;
 };
 coro sock_connect(struct sock_connect *f);

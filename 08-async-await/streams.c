@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,9 +103,16 @@ coro stream_read(struct stream_read *f)
             f->result = -errno;
             coro_return(&f->gen);
         }
-        coro_await_future(&f->gen, &f->fut);
+        s->reader = &f->fut;
+        coro_await_future(&f->gen, &f->fut, f->result);
+        if (f->s->reader == &f->fut)
+            f->s->reader = NULL;
+        if (f->s->fd < 0) { /* closed under it: EOF, as connection_lost() feeds */
+            f->result = f->result < 0 ? f->result : 0;
+            break;
+        }
         loop_park_reader(coro_loop(), f->s->fd); /* cancelled: on_readable must not see f */
-        if ((f->result = future_result(&f->fut)) < 0)
+        if (f->result < 0)
             coro_return(&f->gen);
         f->result = recv(f->s->fd, f->buf, f->n, 0);
         if (f->result >= 0)
@@ -196,13 +204,16 @@ static size_t kept(const struct stream *s)
     return s->wlen - s->woff;
 }
 
-/* A drainer cancelled, its task not yet resumed, is left as it is. */
-static void wake_drainer(struct stream *s, long result)
+/* Every drain and wait_closed waiting, as asyncio 3.12's deque of
+ * _drain_waiters; one cancelled, its task not yet resumed, is left as it
+ * is. Each takes itself off the queue once it runs. */
+static void wake_drainers(struct stream *s, long result)
 {
-    struct future *d = s->drainer;
-    s->drainer = NULL;
-    if (d && !future_done(d))
-        future_set_result(d, result);
+    for (struct loop_callback *l = s->drainers.head; l; l = l->next) {
+        struct waiter *w = (struct waiter *)((char *)l - offsetof(struct waiter, link));
+        if (!future_done(&w->fut))
+            future_set_result(&w->fut, result);
+    }
 }
 
 static void free_wbuf(struct stream *s)
@@ -212,12 +223,18 @@ static void free_wbuf(struct stream *s)
     s->woff = s->wlen = s->wcap = 0;
 }
 
+/* connection_lost(): a read waiting on the socket wakes to find EOF, and
+ * so does every drainer, to find the stream closed. */
 static void close_fd(struct stream *s)
 {
     if (s->fd >= 0) {
         sock_close(s->fd);
         s->fd = -1;
     }
+    if (s->reader && !future_done(s->reader))
+        future_set_result(s->reader, 0);
+    s->reader = NULL;
+    wake_drainers(s, s->error);
 }
 
 /* The peer is gone (EPIPE, ECONNRESET): what is kept is dropped, and the
@@ -228,7 +245,7 @@ static void fail(struct stream *s, int err)
         s->error = err;
     loop_remove_writer(coro_loop(), s->fd);
     free_wbuf(s);
-    wake_drainer(s, s->error);
+    wake_drainers(s, s->error);
 }
 
 /* Sends what it can of data[0..n); returns how much went, or -1 on failure
@@ -266,8 +283,8 @@ static void on_writable(void *arg)
         if (s->closing)
             close_fd(s);
     }
-    if (s->drainer && (s->closing ? s->fd < 0 : kept(s) <= STREAM_LOW))
-        wake_drainer(s, 0);
+    if (!s->closing && kept(s) <= STREAM_LOW)
+        wake_drainers(s, 0);
 }
 
 /* Never waits: what the socket does not take now is kept, and the loop's
@@ -311,12 +328,9 @@ static coro wait_writer(struct stream_drain *f, int wanted, const char *name)
     coro_begin(&f->gen);
     f->result = f->s->error;
     if (wanted && !f->s->error) {
-        future_init(&f->fut, coro_loop(), name, f->s->fd);
-        f->s->drainer = &f->fut;
-        coro_await_future(&f->gen, &f->fut);
-        if (f->s->drainer == &f->fut) /* cancelled */
-            f->s->drainer = NULL;
-        f->result = future_result(&f->fut);
+        waiter_add(&f->s->drainers, &f->w, name);
+        coro_await_future(&f->gen, &f->w.fut, f->result);
+        loop_queue_remove(&f->w.link);
     }
     coro_end(&f->gen);
 }
@@ -345,8 +359,8 @@ void stream_abort(struct stream *s)
     s->rbuf = NULL;
     s->roff = s->rlen = 0;
     free_wbuf(s);
+    wake_drainers(s, -ECONNABORTED);
     close_fd(s);
-    wake_drainer(s, -ECONNABORTED);
 }
 
 /* ---- open_connection and start_server ------------------------------------------ */

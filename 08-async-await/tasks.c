@@ -5,14 +5,20 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "asyncio.h"
 
 /* ---- await's steps --------------------------------------------------------- */
 
+/* Called once, then again at each resumption until f is done; what it
+ * gave is kept for await_result(). */
 coro await_future_(struct future *f)
 {
-    return future_done(f) ? CORO_DONE : task_wait_on(f);
+    if (task_await_begin_(f))
+        return task_wait_on(f);
+    current_task()->awaited = task_await_end_(f);
+    return CORO_DONE;
 }
 
 coro await_task_(struct task *t)
@@ -43,7 +49,10 @@ static void on_task_done(void *arg)
         t->group_next->group_prev = t->group_prev;
     t->group = NULL;
     long r = task_result(t);
-    if (r < 0 && r != -ECANCELED && !g->error) {
+    /* A TaskGroup lets a cancelled task go; gather fails with it, unless
+     * it cancelled the task itself (asyncio: its awaiter gets the
+     * CancelledError). */
+    if (r < 0 && (r != -ECANCELED || (g->gather && !g->aborting)) && !g->error) {
         g->error = r;
         if (!g->aborting)
             abort_group(g);
@@ -86,6 +95,7 @@ static void group_add(struct taskgroup *g, struct task *t)
 coro taskgroup_enter(struct taskgroup *g)
 {
     *g = (struct taskgroup){.parent = current_task()};
+    g->cancelling = task_cancelling(g->parent);
     future_init(&g->all_done, coro_loop(), "taskgroup", -1);
     g->all_done.cancel = cancel_all_done;
     return CORO_DONE;
@@ -106,38 +116,70 @@ void taskgroup_create_task(struct taskgroup *g, struct task *t, task_main_fn *ma
         task_cancel(t);
 }
 
+/* TaskGroup.__aexit__(): its own cancel of the block is taken back first;
+ * then any cancel the task had since the group was entered is not the
+ * group's, and went through the block (asyncio: et is CancelledError): the
+ * tasks are cancelled, and once they have ended the cancel goes on out. */
 coro taskgroup_exit(struct taskgroup *g)
 {
+    long r;
     coro_begin(&g->gen);
     g->exiting = 1;
-    /* Left because of a cancel that is not ours: the tasks go too. */
-    if (g->parent && task_cancelling(g->parent) > g->cancelled_parent && !g->aborting)
-        abort_group(g);
-    if (g->n > 0)
-        coro_await_future(&g->gen, &g->all_done);
     if (g->cancelled_parent)
         task_uncancel(g->parent);
-    g->result = g->error             ? g->error
-                : g->parent && task_cancelling(g->parent) ? -ECANCELED
-                                                          : 0;
+    if (task_cancelling(g->parent) > g->cancelling && !g->aborting)
+        abort_group(g);
+    while (g->n > 0) { /* a cancel delivered here ends the wait at once: abort, wait again */
+        coro_await_future(&g->gen, &g->all_done, r);
+        if (r == -ECANCELED && !g->aborting)
+            abort_group(g);
+    }
+    /* A failure wins over the cancel, as in asyncio 3.11 (its
+     * ExceptionGroup is raised instead); the cancel goes on all the same. */
+    g->result = g->error ? g->error : task_cancelling(g->parent) > g->cancelling ? -ECANCELED : 0;
+    if (task_cancelling(g->parent) > g->cancelling)
+        task_reraise(g->parent);
     coro_end(&g->gen);
 }
 
 /* ---- gather ----------------------------------------------------------------- */
 
-/* A TaskGroup that is already at its exit: it adopts the tasks, waits for
- * them all, and stops at the first failure by cancelling the rest. */
+/* Refuses a task that is in a TaskGroup or another gather already: it has
+ * one place for a group's callback. */
+static int gather_check(struct gather *f)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->tasks[i]->group) {
+            fprintf(stderr, "gather: task %s is in a TaskGroup or a gather already\n",
+                    f->tasks[i]->name);
+            return -EINVAL;
+        }
+    return 0;
+}
+
+/* A TaskGroup that is already at its exit: it adopts the tasks (a task
+ * given twice, once, as asyncio does), waits for them all, and stops at
+ * the first failure by cancelling the rest. A cancel of the awaiting task
+ * cancels them all, and its await ends with -ECANCELED once they have. */
 coro gather(struct gather *f)
 {
     coro_begin(&f->gen);
-    f->g = (struct taskgroup){.exiting = 1};
+    if ((f->result = gather_check(f)) < 0)
+        coro_return(&f->gen);
+    f->g = (struct taskgroup){.exiting = 1, .gather = 1};
     future_init(&f->g.all_done, coro_loop(), "gather", -1);
     f->g.all_done.cancel = cancel_all_done;
     for (int i = 0; i < f->n; i++)
-        group_add(&f->g, f->tasks[i]);
-    if (f->n > 0)
-        coro_await_future(&f->gen, &f->g.all_done);
-    f->result = f->g.error ? f->g.error : f->g.aborting ? -ECANCELED : 0;
+        if (!f->tasks[i]->group)
+            group_add(&f->g, f->tasks[i]);
+    f->result = 0;
+    while (f->g.n > 0) { /* as in taskgroup_exit */
+        coro_await_future(&f->gen, &f->g.all_done, f->result);
+        if (f->result == -ECANCELED && !f->g.aborting)
+            abort_group(&f->g);
+    }
+    if (f->result != -ECANCELED)
+        f->result = f->g.error ? f->g.error : f->g.aborting ? -ECANCELED : 0;
     coro_end(&f->gen);
 }
 
@@ -157,9 +199,8 @@ coro shield(struct shield *f)
     coro_begin(&f->gen);
     future_init(&f->outer, coro_loop(), "shield", -1);
     future_add_done_callback(&f->inner->fut, &f->cb, on_inner_done, f);
-    coro_await_future(&f->gen, &f->outer);
+    coro_await_future(&f->gen, &f->outer, f->result);
     future_remove_done_callback(&f->inner->fut, &f->cb);
     loop_queue_remove(&f->cb); /* scheduled, not run: it must not touch f */
-    f->result = future_result(&f->outer);
     coro_end(&f->gen);
 }

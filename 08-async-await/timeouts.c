@@ -58,7 +58,9 @@ int timeout_entered(const struct timeout *s)
 /* Timeout.__aexit__(): if this scope's deadline cancelled the task, take
  * that cancel back; whether it was this scope's is told by the count of
  * cancels, which each scope noted on entry: an outer scope's cancel, come
- * through an inner block, leaves the inner scope one more than it found. */
+ * through an inner block, leaves the inner scope one more than it found.
+ * Such a cancel, not this scope's, goes on out (asyncio: the
+ * CancelledError is not turned into a TimeoutError, and propagates). */
 coro timeout_exit(struct timeout *s)
 {
     loop_cancel(coro_loop(), &s->timer);
@@ -66,6 +68,8 @@ coro timeout_exit(struct timeout *s)
         s->state = task_uncancel(s->task) <= s->cancelling ? TIMEOUT_EXPIRED : TIMEOUT_EXITED;
     else
         s->state = TIMEOUT_EXITED;
+    if (task_cancelling(s->task) > s->cancelling)
+        task_reraise(s->task);
     return CORO_DONE;
 }
 
@@ -74,13 +78,23 @@ int timeout_expired(const struct timeout *s)
     return s->state == TIMEOUT_EXPIRED;
 }
 
-/* asyncio 3.12's wait_for(): `async with timeout(t): return await fut`. */
+/* asyncio 3.12's wait_for(): `async with timeout(t): return await fut`.
+ * A cancel from outside is its result, and that is how it goes on out:
+ * the one the timeout passed on is taken here (the awaits after it, in
+ * the caller's cleanup, work). */
 coro wait_for(struct wait_for *f)
 {
     async_begin(f);
+    f->result = -ECANCELED;
     async_with(f, timeout, &f->tmo, f->ms) {
         await(f, f->fut);
+        f->result = await_result(f);
     } async_with_end(f, timeout, &f->tmo);
-    f->result = timeout_expired(&f->tmo) ? -ETIMEDOUT : future_result(f->fut);
+    if (timeout_expired(&f->tmo))
+        f->result = -ETIMEDOUT;
+    else if (task_cancelling(current_task()) > f->tmo.cancelling)
+        f->result = -ECANCELED;
+    if (f->result == -ECANCELED)
+        task_cancel_delivered(current_task());
     async_end(f);
 }
