@@ -5,8 +5,10 @@
 
 load ../test/helpers
 
+# Each case is bounded: a lost wake-up fails by name, in seconds, not a
+# frozen suite (the bound is generous, for a busy machine or valgrind).
 async_case() {
-    run ./async_test "$1"
+    run timeout 20 ./async_test "$1"
     echo "$output"
     [ "$status" -eq 0 ]
 }
@@ -266,6 +268,34 @@ EOF
 @test "sock_*: the @types.coroutine layer used directly, as loop.sock_accept/connect/sendall/recv" {
     async_case sock
     [ "$output" = "accepted, read 5 bytes: hello, then EOF; sent: 0" ]
+}
+
+@test "gather: a task already in a TaskGroup is refused (-EINVAL, one line), and the group completes" {
+    run timeout 20 ./async_test gather-refused
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "gather: task grouped is in a TaskGroup or a gather already" ]
+    [ "${lines[1]}" = "gather: -22, slept group: 0, task: 4" ]
+}
+
+@test "wait_for cancelled from outside: its result is the cancel, and the cleanup await after it works" {
+    async_case wait-for-cancelled
+    [ "$output" = "wait_for: ECANCELED, cleanup: 0, task: ECANCELED" ]
+}
+
+@test "async with: continue inside the block, in a loop, is refused by name (C cannot continue the loop as Python does)" {
+    run timeout 20 ./async_test continue-refused
+    echo "$output"
+    [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+    [[ "$output" == *"continue inside async_with: C cannot continue the loop"* ]]
+}
+
+@test "await: an awaited expression with a side effect (k++) is refused at the first resumption, naming the rule" {
+    run timeout 20 ./async_test await-side-effect
+    echo "$output"
+    [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+    [[ "$output" == *"resumed into a frame that was not suspended"*"no side effects such as k++"* ]]
+    [[ "$output" != *"k 1"* ]]
 }
 
 @test "async_test: an unknown case is a usage error" {

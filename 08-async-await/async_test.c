@@ -1484,6 +1484,151 @@ static void case_names(void)
     CHECK(sum == 30);
 }
 
+/* ---- what cannot be said in C, refused by name --------------------------------- */
+
+/* A task in a TaskGroup has one place for a group's callback: gather
+ * refuses it, and the group still completes. */
+static struct gref_main {
+    struct task task;
+    struct gen gen;
+    struct taskgroup tg;
+    struct sleeper s;
+    struct task *ts[1];
+    struct gather g;
+} grm;
+
+static coro gref_main(struct task *t)
+{
+    struct gref_main *self = (struct gref_main *)t;
+    async_begin(self);
+    async_with(self, taskgroup, &self->tg) {
+        self->s = (struct sleeper){.ms = 5, .ret = 4, .tag = "slept "};
+        taskgroup_create_task(&self->tg, &self->s.task, sleeper, NULL, "grouped");
+        self->ts[0] = &self->s.task;
+        self->g = (struct gather){.tasks = self->ts, .n = 1};
+        await(self, gather(&self->g));
+        add("gather: ");
+        result(self->g.result);
+        add(", ");
+    } async_with_end(self, taskgroup, &self->tg);
+    add("group: ");
+    result(self->tg.result);
+    say(", task: %ld", task_result(&self->s.task));
+    async_end(self);
+}
+
+static void case_gather_refused(void)
+{
+    run(&grm.task, gref_main);
+    CHECK(strcmp(log_, "gather: -22, slept group: 0, task: 4") == 0);
+}
+
+/* `continue` in an async with block inside a loop: Python would leave the
+ * block and continue the loop; C cannot, and says so. */
+static struct cont_main {
+    struct task task;
+    struct gen gen;
+    int i;
+    struct timeout tmo;
+} ctm;
+
+static coro cont_main(struct task *t)
+{
+    struct cont_main *self = (struct cont_main *)t;
+    async_begin(self);
+    for (self->i = 0; self->i < 3; self->i++) {
+        async_with(self, timeout, &self->tmo, 1000) {
+            if (self->i == 1)
+                continue;
+            say("%ld ", self->i);
+        } async_with_end(self, timeout, &self->tmo);
+    }
+    async_end(self);
+}
+
+static void case_continue_refused(void)
+{
+    run(&ctm.task, cont_main); /* aborts */
+}
+
+/* An awaited expression with a side effect names another frame at each
+ * resumption: refused, naming the rule, at the first resumption. */
+static struct side_main {
+    struct task task;
+    struct gen gen;
+    int k;
+    struct coro_sleep naps[64];
+} sdm;
+
+static coro side_main(struct task *t)
+{
+    struct side_main *self = (struct side_main *)t;
+    async_begin(self);
+    self->naps[0].ms = 1;
+    await(self, coro_sleep(&self->naps[self->k++]));
+    say("k %ld", self->k);
+    async_end(self);
+}
+
+static void case_await_side_effect(void)
+{
+    run(&sdm.task, side_main); /* aborts */
+}
+
+/* wait_for cancelled from outside: its result is the cancel, and the
+ * awaits after it, the cleanup, work (asyncio: `except CancelledError:
+ * await cleanup(); raise`). The task still ends cancelled if it says so. */
+static struct wfc_main {
+    struct task task;
+    struct gen gen;
+    struct waiter_task {
+        struct task task;
+        struct gen gen;
+        struct sleeper inner;
+        struct wait_for wf;
+        struct coro_sleep nap;
+    } w;
+    struct coro_sleep nap;
+} wfcm;
+
+static coro wfc_waiter(struct task *t)
+{
+    struct waiter_task *w = (struct waiter_task *)t;
+    async_begin(w);
+    w->inner = (struct sleeper){.ms = 1000, .ret = 1, .tag = "inner ended "};
+    task_create(&w->inner.task, sleeper, NULL, "inner");
+    w->wf = (struct wait_for){.fut = &w->inner.task.fut, .ms = 500};
+    await(w, wait_for(&w->wf));
+    add("wait_for: ");
+    result(w->wf.result);
+    w->nap = (struct coro_sleep){.ms = 5};
+    await(w, coro_sleep(&w->nap));
+    add(", cleanup: ");
+    result(w->nap.result);
+    t->result = w->wf.result;
+    async_end(w);
+}
+
+static coro wfc_main(struct task *t)
+{
+    struct wfc_main *self = (struct wfc_main *)t;
+    async_begin(self);
+    task_create(&self->w.task, wfc_waiter, NULL, "waiter");
+    self->nap = (struct coro_sleep){.ms = 5};
+    await(self, coro_sleep(&self->nap));
+    task_cancel(&self->w.task);
+    await(self, &self->w.task);
+    add(", task: ");
+    result(await_result(self));
+    async_end(self);
+}
+
+static void case_wait_for_cancelled(void)
+{
+    run(&wfcm.task, wfc_main);
+    CHECK(strcmp(log_, "wait_for: ECANCELED, cleanup: 0, task: ECANCELED") == 0);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1520,6 +1665,10 @@ int main(int argc, char **argv)
         {"lock-cancel", case_lock_cancel},
         {"sock", case_sock},
         {"names", case_names},
+        {"gather-refused", case_gather_refused},
+        {"continue-refused", case_continue_refused},
+        {"await-side-effect", case_await_side_effect},
+        {"wait-for-cancelled", case_wait_for_cancelled},
     };
     struct loop *loop = loop_open();
     CHECK(loop != NULL);

@@ -100,13 +100,13 @@ long task_await_end_(struct future *f)
 /* While a task is resumed, every frame on the way down to its await must
  * be suspended; one that is new, or finished, was not the frame that
  * awaited: the awaited expression named another on its way back. */
-void coro_check_resumed_(int resume, const char *file, int line)
+void coro_check_resumed_(int resume, const char *file, const char *func)
 {
     if (resuming && resume <= 0) {
-        fprintf(stderr, "%s:%d: resumed into a frame that was not suspended: an awaited "
+        fprintf(stderr, "%s: %s(): resumed into a frame that was not suspended: an awaited "
                         "expression is evaluated again at each resumption, so it must name the "
                         "same frame each time (no side effects such as k++ in it)\n",
-                file, line);
+                file, func);
         abort();
     }
 }

@@ -359,7 +359,8 @@ void stream_abort(struct stream *s)
     s->rbuf = NULL;
     s->roff = s->rlen = 0;
     free_wbuf(s);
-    wake_drainers(s, -ECONNABORTED);
+    if (!s->error)
+        s->error = -ECONNABORTED; /* what the drainers close_fd() wakes are told */
     close_fd(s);
 }
 
