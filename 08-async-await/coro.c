@@ -21,7 +21,7 @@
 static struct loop *loop;
 static struct task *all;     /* every task not yet done */
 static struct task *running; /* the task being stepped */
-static int resuming;         /* it is on its way down to the await it left */
+int coro_resuming_;           /* it is on its way down to the await it left */
 
 void coro_init(struct loop *l)
 {
@@ -89,7 +89,7 @@ int task_await_begin_(struct future *f)
  * cancel is delivered here. Here too the task is back where it left. */
 long task_await_end_(struct future *f)
 {
-    resuming = 0;
+    coro_resuming_ = 0;
     if (running->cancel_thrown) {
         running->cancel_thrown = 0;
         return -ECANCELED;
@@ -100,15 +100,13 @@ long task_await_end_(struct future *f)
 /* While a task is resumed, every frame on the way down to its await must
  * be suspended; one that is new, or finished, was not the frame that
  * awaited: the awaited expression named another on its way back. */
-void coro_check_resumed_(int resume, const char *file, const char *func)
+void coro_not_suspended_(const char *file, const char *func)
 {
-    if (resuming && resume <= 0) {
-        fprintf(stderr, "%s: %s(): resumed into a frame that was not suspended: an awaited "
-                        "expression is evaluated again at each resumption, so it must name the "
-                        "same frame each time (no side effects such as k++ in it)\n",
-                file, func);
-        abort();
-    }
+    fprintf(stderr, "%s: %s(): resumed into a frame that was not suspended: an awaited "
+                    "expression is evaluated again at each resumption, so it must name the "
+                    "same frame each time (no side effects such as k++ in it)\n",
+            file, func);
+    abort();
 }
 
 int task_done(const struct task *t)
@@ -223,13 +221,13 @@ static void task_step(struct task *t)
         t->cancel_thrown = 1;
         loop_trace(loop, "task %s: cancel thrown in as it resumes", t->name);
     }
-    resuming = t->started;
+    coro_resuming_ = t->started;
     t->started = 1;
     t->fut_waiter = NULL;
     running = t;
     coro r = t->main(t);
     running = NULL;
-    resuming = 0;
+    coro_resuming_ = 0;
     if (!coro_waiting(r)) {
         task_end(t);
     } else if (t->fut_waiter) {

@@ -140,8 +140,13 @@ struct task {
 
 /* ---- the coroutine macros, on gen.h --------------------------------------- */
 
+/* The check costs a load and a branch per step: only a resumption, on its
+ * way down to the await it left, can find a frame that is not suspended. */
 #define coro_begin(g) \
-    coro_check_resumed_((g)->resume, __FILE__, __func__); \
+    do { \
+        if (coro_resuming_ && (g)->resume <= 0) \
+            coro_not_suspended_(__FILE__, __func__); \
+    } while (0); \
     gen_begin(g)
 #define coro_end(g) gen_end(g, CORO_DONE)
 #define coro_return(g) gen_return(g, CORO_DONE)
@@ -184,7 +189,8 @@ struct task *current_task(void);   /* the task being stepped, or NULL */
 coro task_wait_on(struct future *f); /* coro_await_future's: returns CORO_WAIT */
 int task_await_begin_(struct future *f);
 long task_await_end_(struct future *f);
-void coro_check_resumed_(int resume, const char *file, const char *func);
+extern int coro_resuming_; /* a task is on its way down to the await it left */
+void coro_not_suspended_(const char *file, const char *func);
 int task_cancel(struct task *t);   /* 1 if requested, 0 if the task is done */
 int task_uncancel(struct task *t); /* the cancels left; none left, none to deliver */
 void task_reraise(struct task *t); /* its next await ends with -ECANCELED */
