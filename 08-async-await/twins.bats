@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# The twins (twins/README.md): each claim of this chapter as a C program on
+# asyncio.h (twins/NAME.c, built by `make twins`) and a Python program on
+# asyncio (twins/NAME.py), both held to one expected output, twins/NAME.out.
+# There, "# " lines are notes, "c: " lines only the C prints and "py: "
+# lines only the Python: a departure from asyncio, named in the note above it.
+#
+# The Python side needs python3 3.11 or newer; without it, one test says so
+# and skips, and the C side is still held to NAME.out.
+
+load ../test/helpers
+
+TWIN_SECONDS=20 # per side: generous, for a busy machine or a sanitized build
+
+python_ok() {
+    command -v python3 >/dev/null &&
+        python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
+}
+
+# expected SIDE NAME: NAME.out as SIDE (c or py) must print it.
+expected() {
+    local other=py
+    [ "$1" = c ] || other=c
+    sed -e '/^#/d' -e "/^$other: /d" -e "s/^$1: //" "twins/$2.out"
+}
+
+# side SIDE NAME CMD...: runs CMD under timeout; its stdout must be NAME.out
+# as SIDE prints it, and it must exit 0. On a failure: the diff and stderr.
+side() {
+    local s=$1 name=$2 status=0
+    shift 2
+    local out=$BATS_TEST_TMPDIR/$name.$s.out err=$BATS_TEST_TMPDIR/$name.$s.err
+    timeout "$TWIN_SECONDS" "$@" >"$out" 2>"$err" 3>&- || status=$?
+    if ! diff -u --label "twins/$name.out ($s)" --label "$*" <(expected "$s" "$name") "$out" ||
+        [ "$status" != 0 ]; then
+        [ "$status" != 124 ] || echo "$*: still running after $TWIN_SECONDS s, killed"
+        echo "$*: exit status $status; its stderr:"
+        cat "$err"
+        return 1
+    fi
+}
+
+twin() {
+    [ -x "twins/$1" ] || { echo "twins/$1 is not built (make twins)"; return 1; }
+    side c "$1" "twins/$1"
+    if python_ok; then side py "$1" python3 "twins/$1.py"; fi
+}
+
+@test "twins: python3 3.11 or newer, for the Python side" {
+    python_ok || skip "python3 3.11 or newer not found: the twins' Python side is not run (their C side is)"
+}
+
+@test "twins: each NAME.c has its NAME.py, its NAME.out and a test here" {
+    local c name missing=0
+    for c in twins/*.c; do
+        name=$(basename "$c" .c)
+        for f in "twins/$name.py" "twins/$name.out"; do
+            [ -e "$f" ] || { echo "missing: $f"; missing=1; }
+        done
+        grep -q "^    twin $name\$" "$BATS_TEST_FILENAME" || { echo "no test runs $name"; missing=1; }
+    done
+    [ "$missing" = 0 ]
+}
