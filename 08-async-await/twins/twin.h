@@ -8,6 +8,7 @@
 
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -44,13 +45,15 @@ static inline const char *word(long r)
     return buf[i];
 }
 
-/* bytes as Python prints them, b'hello\n' (data without quotes); one
- * buffer: one repr() per say(). */
-static inline const char *repr(const char *data, size_t n)
+/* n bytes as Python prints them, b'hello\n' (data without quotes), or
+ * the word for n < 0, an error; one buffer: one repr() per say(). */
+static inline const char *repr(const char *data, ssize_t n)
 {
     static char buf[256];
+    if (n < 0)
+        return word(n);
     size_t k = (size_t)snprintf(buf, sizeof buf, "b'");
-    for (size_t i = 0; i < n && k < sizeof buf - 8; i++) {
+    for (ssize_t i = 0; i < n && k < sizeof buf - 8; i++) {
         unsigned char c = (unsigned char)data[i];
         if (c == '\n')
             k += (size_t)snprintf(buf + k, sizeof buf - k, "\\n");
@@ -66,9 +69,11 @@ static inline const char *repr(const char *data, size_t n)
 }
 
 /* asyncio.run(main()): a loop, main as its task until it is done, then
- * the loop closed. Exits 1 if the loop itself failed. */
+ * the loop closed. Exits 1 if the loop itself failed. SIGPIPE is ignored,
+ * as Python ignores it: a write to a closed socket fails with EPIPE. */
 static inline int run(struct task *main, task_main_fn *fn)
 {
+    signal(SIGPIPE, SIG_IGN);
     struct loop *loop = loop_open();
     if (!loop) {
         perror("loop_open");
