@@ -61,3 +61,87 @@ twin() {
     done
     [ "$missing" = 0 ]
 }
+
+# ---- tasks ------------------------------------------------------------------
+
+@test "task_await_result: a task's result comes back to its awaiter; a coroutine awaited runs to its end" {
+    twin task_await_result
+}
+
+@test "gather_order: children run at once; results in the order gathered" {
+    twin gather_order
+}
+
+@test "gather_failing_child: the awaiter gets the first error (C: the others are cancelled)" {
+    twin gather_failing_child
+}
+
+@test "taskgroup_results: the block's end waits for every task; their results are there" {
+    twin taskgroup_results
+}
+
+@test "taskgroup_failing_child: a failure cancels the siblings and the block's await; the group fails with it" {
+    twin taskgroup_failing_child
+}
+
+@test "shield_inner_survives: cancelling the awaiter of a shielded task leaves that task running" {
+    twin shield_inner_survives
+}
+
+@test "sleep0_interleave: tasks take turns at each sleep(0), in the order created" {
+    twin sleep0_interleave
+}
+
+# ---- timeouts -----------------------------------------------------------------
+
+@test "timeout_expires: an expired timeout interrupts the await and leaves the block; one in time does not" {
+    twin timeout_expires
+}
+
+@test "wait_for_in_time: the result comes through" {
+    twin wait_for_in_time
+}
+
+@test "wait_for_timeout: the awaited task is cancelled and waited for, then the timeout" {
+    twin wait_for_timeout
+}
+
+# ---- Event, Lock, Semaphore, Queue ------------------------------------------------
+
+@test "event_wakes_all: set() wakes every waiter in order; a set event does not wait" {
+    twin event_wakes_all
+}
+
+@test "lock_fifo: handed over in the order asked, one inside at a time" {
+    twin lock_fifo
+}
+
+@test "semaphore_two_inside: at most two inside, the others in the order asked" {
+    twin semaphore_two_inside
+}
+
+@test "queue_pipeline: items in order; put waits while the queue is full" {
+    twin queue_pipeline
+}
+
+# ---- streams, on a socket on 127.0.0.1 ------------------------------------------------
+
+@test "stream_echo: start_server and open_connection echo lines until the client closes" {
+    twin stream_echo
+}
+
+@test "stream_readline_limit: a line past the limit is an error, and reading goes on (C: what of the line is dropped)" {
+    twin stream_readline_limit
+}
+
+@test "stream_readexactly_eof: EOF before n bytes is an error that keeps the partial bytes" {
+    twin stream_readexactly_eof
+}
+
+@test "stream_drain_slow_reader: write never waits; drain waits until the reader takes the bytes" {
+    twin stream_drain_slow_reader
+}
+
+@test "stream_two_drainers: two tasks draining one writer both wake" {
+    twin stream_two_drainers
+}

@@ -2,18 +2,20 @@
  * the shielded task runs on to its end. */
 #include "twin.h"
 
+static struct event go;                          /* go = asyncio.Event() */
+
 struct inner {
     struct task task;
     struct gen gen;
-    struct coro_sleep nap;
+    struct event_wait w;
 };
 
-static coro inner(struct task *t)                /* async def inner(): */
+static coro inner(struct task *t)                /* async def inner(go): */
 {
     struct inner *self = (struct inner *)t;
     async_begin(self);
-    self->nap = (struct coro_sleep){.ms = 30};
-    await(self, coro_sleep(&self->nap));         /*     await asyncio.sleep(0.03) */
+    self->w = (struct event_wait){.e = &go};
+    await(self, event_wait(&self->w));           /*     await go.wait() */
     say("inner done");
     t->result = 5;                               /*     return 5 */
     async_end(self);
@@ -48,15 +50,16 @@ static coro async_main(struct task *t)
 {
     struct main_frame *self = (struct main_frame *)t;
     async_begin(self);
-    task_create(&self->i.task, inner, NULL, "inner"); /* i = asyncio.create_task(inner()) */
+    task_create(&self->i.task, inner, NULL, "inner"); /* i = asyncio.create_task(inner(go)) */
     self->o.sh = (struct shield){.inner = &self->i.task};
     task_create(&self->o.task, outer, NULL, "outer"); /* o = asyncio.create_task(outer(i)) */
-    self->nap = (struct coro_sleep){.ms = 5};
-    await(self, coro_sleep(&self->nap));         /* await asyncio.sleep(0.005) */
+    self->nap = (struct coro_sleep){.ms = 0};
+    await(self, coro_sleep(&self->nap));         /* await asyncio.sleep(0)  # o awaits the shield */
     task_cancel(&self->o.task);                  /* o.cancel() */
     await(self, &self->o.task);                  /* await o */
     if (task_result(&self->o.task) == -ECANCELED) /* except asyncio.CancelledError: */
         say("outer task: cancelled");
+    event_set(&go);                              /* go.set() */
     await(self, &self->i.task);                  /* print("inner:", await i) */
     say("inner: %s", word(task_result(&self->i.task)));
     async_end(self);

@@ -3,8 +3,8 @@
 import asyncio
 
 
-async def inner():
-    await asyncio.sleep(0.03)
+async def inner(go):
+    await go.wait()
     print("inner done")
     return 5
 
@@ -18,14 +18,16 @@ async def outer(task):
 
 
 async def main():
-    i = asyncio.create_task(inner())
+    go = asyncio.Event()
+    i = asyncio.create_task(inner(go))
     o = asyncio.create_task(outer(i))
-    await asyncio.sleep(0.005)
+    await asyncio.sleep(0)  # o awaits the shield
     o.cancel()
     try:
         await o
     except asyncio.CancelledError:
         print("outer task: cancelled")
+    go.set()
     print("inner:", await i)
 
 
