@@ -40,10 +40,13 @@ side() {
     fi
 }
 
+# twin NAME: both sides, each held to NAME.out (both run, whichever fails).
 twin() {
+    local failed=0
     [ -x "twins/$1" ] || { echo "twins/$1 is not built (make twins)"; return 1; }
-    side c "$1" "twins/$1"
-    if python_ok; then side py "$1" python3 "twins/$1.py"; fi
+    side c "$1" "twins/$1" || failed=1
+    if python_ok; then side py "$1" python3 "twins/$1.py" || failed=1; fi
+    return "$failed"
 }
 
 @test "twins: python3 3.11 or newer, for the Python side" {
