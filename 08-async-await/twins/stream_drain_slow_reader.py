@@ -1,0 +1,41 @@
+# drain() with a slow reader: write() never waits; drain() waits until the
+# reader has taken enough of what the writer keeps.
+import asyncio
+import socket
+
+go = asyncio.Event()
+closed = asyncio.Event()
+
+
+async def handle(reader, writer):  # the slow reader: reads nothing until told
+    await go.wait()
+    print("reader starts")
+    data = await reader.read()  # to EOF
+    print("reader got", len(data))
+    writer.close()
+    await writer.wait_closed()
+    closed.set()
+
+
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    listener = server.sockets[0]  # small socket buffers: they take little
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    reader, writer = await asyncio.open_connection("127.0.0.1", listener.getsockname()[1])
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    writer.write(b"x" * 1048576)
+    print("written")
+    drain = asyncio.create_task(writer.drain())
+    await asyncio.sleep(0.05)
+    print("drain waits:", not drain.done())
+    go.set()
+    await drain
+    print("drained")
+    writer.close()
+    await writer.wait_closed()
+    await closed.wait()
+    server.close()
+    await server.wait_closed()
+
+
+asyncio.run(main())
