@@ -148,3 +148,53 @@ twin() {
 @test "stream_two_drainers: two tasks draining one writer both wake" {
     twin stream_two_drainers
 }
+
+# ---- cancellation, as asyncio's CancelledError travels ----------------------
+
+@test "cancel_before_first_step: a task cancelled before its first step never runs; cancel() when done is False" {
+    twin cancel_before_first_step
+}
+
+@test "cancel_delivered_once: two cancel() calls in one turn are one cancel; the cleanup await after it runs" {
+    twin cancel_delivered_once
+}
+
+@test "lock_woken_then_cancelled: a waiter woken and cancelled in one turn never enters; the next one does" {
+    twin lock_woken_then_cancelled
+}
+
+@test "lock_cancel_then_release: cancel of the first waiter, then release, in one turn: one inside at a time (Lock, Semaphore(1))" {
+    twin lock_cancel_then_release
+}
+
+@test "queue_woken_then_cancelled: a getter woken and cancelled in one turn takes nothing; no item is lost" {
+    twin queue_woken_then_cancelled
+}
+
+@test "timeout_outer_through_inner: an outer deadline fires through an inner scope, on time; the next await works" {
+    twin timeout_outer_through_inner
+}
+
+@test "timeout_inner_expires: an inner timeout ends only the inner block; the outer still fires on time" {
+    twin timeout_inner_expires
+}
+
+@test "wait_for_cancelled_cleanup: wait_for cancelled from outside; the caller's cleanup awaits work" {
+    twin wait_for_cancelled_cleanup
+}
+
+@test "taskgroup_cancelled_from_outside: the children are cancelled, and the task ends cancelled" {
+    twin taskgroup_cancelled_from_outside
+}
+
+@test "taskgroup_after_caught_cancel: a cancel caught before the group does not stop its children" {
+    twin taskgroup_after_caught_cancel
+}
+
+@test "gather_child_cancelled: a child cancelled by someone else is the awaiter's cancel; gather(t, t) counts t once" {
+    twin gather_child_cancelled
+}
+
+@test "stream_close_wakes_waiters: abort and close wake the waiting read (at EOF) and every drainer" {
+    twin stream_close_wakes_waiters
+}
