@@ -294,6 +294,42 @@ static void case_reentry(void)
     CHECK(strcmp(log_, "t") == 0);   /* the timer ran once, in the outer turn */
 }
 
+/* loop_close() from a reader's callback and from a timer's: each refused
+ * with one line, and the loop runs on (a later timer still fires) until
+ * loop_run() returns; main() then closes it. Had it freed the loop, the
+ * turn would have gone on in freed memory (ASan: heap-use-after-free). */
+static void close_running(void *arg)
+{
+    note(arg);
+    loop_close(loop);
+}
+
+static void close_running_reader(void *arg)
+{
+    char c;
+    CHECK(read(a[0], &c, 1) == 1);
+    loop_remove_reader(loop, a[0]);
+    close_running(arg);
+}
+
+static void stop_running(void *arg)
+{
+    note(arg);
+    loop_stop(loop);
+}
+
+static void case_close_running(void)
+{
+    pair(a);
+    CHECK(write(a[1], "x", 1) == 1);
+    CHECK(loop_add_reader(loop, a[0], close_running_reader, "r") == 0);
+    loop_call_later(loop, 0, close_running, "t");
+    loop_call_later(loop, 1, stop_running, "s");
+    CHECK(loop_run(loop) == 0);
+    printf("reader, timer, then a later turn: %s\n", log_);
+    CHECK(strcmp(log_, "rts") == 0);
+}
+
 /* ---- the selector's limit ---------------------------------------------- */
 
 static void case_big_fd(void)
@@ -333,6 +369,7 @@ int main(int argc, char **argv)
         {"timer-no-spin", case_timer_no_spin},
         {"timer-extreme", case_timer_extreme},
         {"reentry", case_reentry},
+        {"close-running", case_close_running},
         {"big-fd", case_big_fd},
     };
     t_open = now_ms();
@@ -346,6 +383,6 @@ int main(int argc, char **argv)
         }
     fprintf(stderr, "usage: loop_test CASE   (close-self, close-other, remove-writer, "
                     "timer-order, timer-from-callback, timer-cancel, timer-no-spin, "
-                    "timer-extreme, reentry, big-fd)\n");
+                    "timer-extreme, reentry, close-running, big-fd)\n");
     return 2;
 }

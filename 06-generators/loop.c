@@ -78,8 +78,25 @@ static void timer_unlink(struct loop_timer *t)
     t->next->prev = t->prev;
 }
 
+/* From one of a turn's callbacks, what would pull the loop from under
+ * that turn is refused, as asyncio refuses it with a RuntimeError. A turn
+ * inside the turn would select again, overwriting the results the outer
+ * turn is still walking and freeing the keys they point to ("This event
+ * loop is already running"); loop_close() would free the loop itself
+ * ("Cannot close a running event loop"). */
+static int refuse_nested(struct loop *loop, const char *fn, const char *why)
+{
+    if (!loop->running)
+        return 0;
+    fprintf(stderr, "loop: %s() called from a callback: %s\n", fn, why);
+    errno = EBUSY;
+    return 1;
+}
+
 void loop_close(struct loop *loop)
 {
+    if (refuse_nested(loop, "loop_close", "cannot close a running event loop"))
+        return;
     while (loop->timers.next != &loop->timers)
         loop_cancel(loop, loop->timers.next);
     while (loop->due.next != &loop->due)
@@ -292,22 +309,9 @@ static int run_turn(struct loop *loop)
     return 0;
 }
 
-/* A turn started from one of this turn's callbacks would select again,
- * overwriting the results the outer turn is still walking and freeing the
- * keys they point to: it is refused, as asyncio refuses with "This event
- * loop is already running". */
-static int refuse_nested(struct loop *loop, const char *fn)
-{
-    if (!loop->running)
-        return 0;
-    fprintf(stderr, "loop: %s() called from a callback: this event loop is already running\n", fn);
-    errno = EBUSY;
-    return 1;
-}
-
 int loop_once(struct loop *loop)
 {
-    if (refuse_nested(loop, "loop_once"))
+    if (refuse_nested(loop, "loop_once", "this event loop is already running"))
         return -1;
     loop->running = 1;
     int r = run_turn(loop);
@@ -318,7 +322,7 @@ int loop_once(struct loop *loop)
 /* Needs no flag of its own: between two turns, no callback is running. */
 int loop_run(struct loop *loop)
 {
-    if (refuse_nested(loop, "loop_run"))
+    if (refuse_nested(loop, "loop_run", "this event loop is already running"))
         return -1;
     loop->stopping = 0;
     while (!loop->stopping)

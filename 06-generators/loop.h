@@ -32,6 +32,9 @@
  *   loop_run() print one line on stderr and return -1 with errno EBUSY,
  *   as asyncio raises "RuntimeError: This event loop is already running":
  *   a turn inside a turn would free what the outer one is still using.
+ *   loop_close() is refused the same way, with one line and nothing freed
+ *   (asyncio: "Cannot close a running event loop"): close the loop once
+ *   loop_run() has returned.
  * - With TRACE=1 in the environment, each turn in which something ran
  *   prints one line on stderr: each ready fd with its mask, followed by the
  *   callbacks it got, then the timers run.

@@ -95,6 +95,11 @@ loop_case() {
     [ "$(grep -c '^loop: loop_run() called from a callback: this event loop is already running$' <<<"$output")" -eq 1 ]
 }
 
+@test "loop: loop_close called from a callback is refused, with one line, and the loop runs on" {
+    loop_case close-running
+    [ "$(grep -c '^loop: loop_close() called from a callback: cannot close a running event loop$' <<<"$output")" -eq 2 ]
+}
+
 @test "backend limit: select cannot watch fd 1100, epoll and poll can" {
     run "$LOOP_TEST" big-fd
     echo "$output"

@@ -65,6 +65,16 @@ coro_case() {
     [ "$output" = "read -ECANCELED, the byte still there" ]
 }
 
+@test "sock_recv: cancelled, its fd closed and the number reused by another task's read: that reader is left alone" {
+    coro_case cancel-reuse-recv
+    [ "$output" = "read -ECANCELED, read 2" ]
+}
+
+@test "sock_sendall: cancelled, its fd closed and the number reused by another task's send: that writer is left alone" {
+    coro_case cancel-reuse-sendall
+    [ "$output" = "sent -ECANCELED, sent 0" ]
+}
+
 @test "coro: delegation three deep; the future passes up, each level gets its callee's result" {
     coro_case nested
     [ "$output" = "leaf 120, mid 121, top 122" ]

@@ -145,19 +145,24 @@ static int would_block(void)
  * likely want it again, and then it costs no system call. And while it
  * stays parked, the loop has had nothing new to say about the fd, so
  * sock_recv waits on it at once instead of trying a recv() that would,
- * almost always, fail with EAGAIN: one system call saved per message. */
+ * almost always, fail with EAGAIN: one system call saved per message.
+ *
+ * After its await, each parks or removes only its own registration (the
+ * one added with f): a task whose future was cancelled may resume after
+ * its fd was closed and the number taken by another task's socket, whose
+ * reader or writer must stay (asyncio checks its Handle the same way). */
 static void on_sock_accept(void *arg)
 {
     struct sock_accept *f = arg;
     if (future_done(&f->fut)) { /* cancelled, its task not yet resumed */
-        loop_park_reader(loop, f->fd);
+        loop_park_reader(loop, f->fd, f);
         return;
     }
     int fd = accept(f->fd, NULL, NULL);
     if (fd < 0 && (would_block() || errno == ECONNABORTED))
         return; /* nobody after all (or the client left while queued): wait on */
     int err = errno;
-    loop_park_reader(loop, f->fd);
+    loop_park_reader(loop, f->fd, f);
     future_set_result(&f->fut, fd >= 0 ? fd : -err);
 }
 
@@ -177,7 +182,7 @@ int sock_accept(struct sock_accept *f)
         coro_return(&f->gen);
     }
     coro_await_future(&f->gen, &f->fut);
-    loop_park_reader(loop, f->fd);
+    loop_park_reader(loop, f->fd, f);
     f->result = (int)future_result(&f->fut);
     coro_end(&f->gen);
 }
@@ -188,14 +193,14 @@ static void on_sock_recv(void *arg)
 {
     struct sock_recv *f = arg;
     if (future_done(&f->fut)) {
-        loop_park_reader(loop, f->fd);
+        loop_park_reader(loop, f->fd, f);
         return;
     }
     ssize_t n = recv(f->fd, f->buf, f->len, 0);
     if (n < 0 && would_block())
         return;
     int err = errno;
-    loop_park_reader(loop, f->fd);
+    loop_park_reader(loop, f->fd, f);
     future_set_result(&f->fut, n >= 0 ? n : -err);
 }
 
@@ -223,7 +228,7 @@ int sock_recv(struct sock_recv *f)
         coro_return(&f->gen);
     }
     coro_await_future(&f->gen, &f->fut);
-    loop_park_reader(loop, f->fd); /* cancelled: it must not call on_sock_recv(f) */
+    loop_park_reader(loop, f->fd, f); /* cancelled: it must not call on_sock_recv(f) */
     f->result = future_result(&f->fut);
     coro_end(&f->gen);
 }
@@ -265,7 +270,7 @@ int sock_sendall(struct sock_sendall *f)
         coro_return(&f->gen);
     }
     coro_await_future(&f->gen, &f->fut);
-    loop_remove_writer(loop, f->fd); /* if it was cancelled */
+    loop_remove_writer_of(loop, f->fd, f); /* if it was cancelled */
     f->result = (int)future_result(&f->fut);
     coro_end(&f->gen);
 }

@@ -358,6 +358,107 @@ static void case_cancel_recv(void)
     CHECK(strcmp(log_, "read -ECANCELED, the byte still there") == 0);
 }
 
+/* The fd's number taken over while a task still waits to resume: task A's
+ * future is cancelled, A's fd closed, and a new socket gets its number,
+ * on which task B then waits, all before A runs again. A's cleanup after
+ * its await must touch only its own registration (asyncio compares its
+ * Handle), or B's waits forever. A guard stops the loop after a second. */
+static int fresh[2];
+static struct loop_timer later_write, guard;
+
+static void stop_waiting(void *arg)
+{
+    (void)arg;
+    coro_stop();
+}
+
+static void write_fresh(void *arg)
+{
+    (void)arg;
+    CHECK(write(fresh[1], "xy", 2) == 2);
+}
+
+static struct reader reader_a, reader_b;
+static void reuse_for_reader(void *arg)
+{
+    (void)arg;
+    int old = reader_a.fd;
+    sock_close(old);
+    pair(fresh);
+    CHECK(fresh[0] == old);
+    reader_b = (struct reader){.fd = fresh[0], .sep = ""};
+    spawn(&reader_b.task, reader_main);             /* B steps first... */
+    CHECK(future_cancel(&reader_a.rx.fut) == 1); /* ...then A resumes */
+    loop_call_later(loop, &later_write, 5, write_fresh, NULL);
+}
+
+static void case_cancel_reuse_recv(void)
+{
+    pair(wsv);
+    reader_a = (struct reader){.fd = wsv[0], .sep = ", "};
+    spawn(&reader_a.task, reader_main);
+    loop_call_later(loop, &completer, 1, reuse_for_reader, NULL);
+    loop_call_later(loop, &guard, 1000, stop_waiting, NULL);
+    CHECK(coro_run() == 0);
+    printf("%s\n", log_);
+    CHECK(strcmp(log_, "read -ECANCELED, read 2") == 0);
+}
+
+/* The same with sock_sendall: a send too big for the socket's buffer waits
+ * on a writer, and B's must survive A's cleanup. A reader on B's peer
+ * drains what B sends. */
+struct sender {
+    struct task task;
+    struct gen gen;
+    const char *sep;
+    struct sock_sendall tx;
+};
+
+static char big[1 << 20]; /* more than a socketpair's buffer holds */
+
+static int sender_main(struct task *t)
+{
+    struct sender *s = (struct sender *)t;
+    coro_begin(&s->gen);
+    coro_await(&s->gen, sock_sendall(&s->tx));
+    say_result("sent ", s->tx.result);
+    add(s->sep);
+    coro_end(&s->gen);
+}
+
+static void drain_fresh(void *arg)
+{
+    (void)arg;
+    while (read(fresh[1], big, sizeof big) > 0)
+        ;
+}
+
+static struct sender sender_a, sender_b;
+static void reuse_for_sender(void *arg)
+{
+    (void)arg;
+    int old = sender_a.tx.fd;
+    sock_close(old);
+    pair(fresh);
+    CHECK(fresh[0] == old);
+    sender_b = (struct sender){.sep = "", .tx = {.fd = fresh[0], .buf = big, .len = sizeof big}};
+    spawn(&sender_b.task, sender_main);
+    CHECK(future_cancel(&sender_a.tx.fut) == 1);
+    CHECK(loop_add_reader(loop, fresh[1], drain_fresh, NULL) == 0);
+}
+
+static void case_cancel_reuse_sendall(void)
+{
+    pair(wsv);
+    sender_a = (struct sender){.sep = ", ", .tx = {.fd = wsv[0], .buf = big, .len = sizeof big}};
+    spawn(&sender_a.task, sender_main);
+    loop_call_later(loop, &completer, 1, reuse_for_sender, NULL);
+    loop_call_later(loop, &guard, 1000, stop_waiting, NULL);
+    CHECK(coro_run() == 0);
+    printf("%s\n", log_);
+    CHECK(strcmp(log_, "sent -ECANCELED, sent 0") == 0);
+}
+
 /* ---- three deep: top awaits mid, which awaits leaf, which awaits a future */
 
 struct leaf { struct gen gen; struct future fut; long result; };
@@ -504,6 +605,8 @@ int main(int argc, char **argv)
         {"sleep-future", case_sleep_future}, {"sleep", case_sleep},
         {"recv", case_recv},                 {"two-readers", case_two_readers},
         {"cancel-recv", case_cancel_recv},
+        {"cancel-reuse-recv", case_cancel_reuse_recv},
+        {"cancel-reuse-sendall", case_cancel_reuse_sendall},
         {"nested", case_nested},             {"finish", case_finish},
         {"interleave", case_interleave},
     };

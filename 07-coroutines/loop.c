@@ -75,8 +75,25 @@ struct loop *loop_open(void)
     return loop;
 }
 
+/* From one of a turn's callbacks, what would pull the loop from under
+ * that turn is refused, as asyncio refuses it with a RuntimeError. A turn
+ * inside the turn would select again, overwriting the results the outer
+ * turn is still walking and freeing the keys they point to ("This event
+ * loop is already running"); loop_close() would free the loop itself
+ * ("Cannot close a running event loop"). */
+static int refuse_nested(struct loop *loop, const char *fn, const char *why)
+{
+    if (!loop->running)
+        return 0;
+    fprintf(stderr, "loop: %s() called from a callback: %s\n", fn, why);
+    errno = EBUSY;
+    return 1;
+}
+
 void loop_close(struct loop *loop)
 {
+    if (refuse_nested(loop, "loop_close", "cannot close a running event loop"))
+        return;
     /* Callbacks and timers are their owners' memory: only unlinked. */
     while (loop_queue_pop(&loop->ready))
         ;
@@ -176,11 +193,24 @@ int loop_remove_io(struct loop *loop, int fd, int dir)
     return sel_unregister(loop->sel, key);
 }
 
-void loop_park_reader(struct loop *loop, int fd)
+/* The fd's io record, if its reader (dir 0) or writer (1) is still the
+ * one added with arg: not one added since under the same number. */
+static struct io *io_of(struct loop *loop, int fd, int dir, void *arg)
 {
     struct sel_key *key = sel_get_key(loop->sel, fd);
     struct io *io = key ? key->data : NULL;
-    if (io && io->cb[0]) {
+    return io && io->cb[dir] && io->arg[dir] == arg ? io : NULL;
+}
+
+int loop_remove_io_of(struct loop *loop, int fd, int dir, void *arg)
+{
+    return io_of(loop, fd, dir, arg) ? loop_remove_io(loop, fd, dir) : 0;
+}
+
+void loop_park_reader(struct loop *loop, int fd, void *arg)
+{
+    struct io *io = io_of(loop, fd, 0, arg);
+    if (io) {
         io->cb[0] = parked;
         io->name[0] = "parked";
         io->arg[0] = NULL;
@@ -371,22 +401,9 @@ static int run_turn(struct loop *loop)
     return 0;
 }
 
-/* A turn started from one of this turn's callbacks would select again,
- * overwriting the results the outer turn is still walking and freeing the
- * keys they point to: it is refused, as asyncio refuses with "This event
- * loop is already running". */
-static int refuse_nested(struct loop *loop, const char *fn)
-{
-    if (!loop->running)
-        return 0;
-    fprintf(stderr, "loop: %s() called from a callback: this event loop is already running\n", fn);
-    errno = EBUSY;
-    return 1;
-}
-
 int loop_once(struct loop *loop)
 {
-    if (refuse_nested(loop, "loop_once"))
+    if (refuse_nested(loop, "loop_once", "this event loop is already running"))
         return -1;
     loop->running = 1;
     int r = run_turn(loop);
@@ -397,7 +414,7 @@ int loop_once(struct loop *loop)
 /* Needs no flag of its own: between two turns, no callback is running. */
 int loop_run(struct loop *loop)
 {
-    if (refuse_nested(loop, "loop_run"))
+    if (refuse_nested(loop, "loop_run", "this event loop is already running"))
         return -1;
     loop->stopping = 0;
     while (!loop->stopping)

@@ -101,10 +101,20 @@ loop_case() {
     loop_case park
 }
 
+@test "loop: parking or removing with an arg leaves another owner's reader and writer alone" {
+    loop_case own
+    [ "$output" = "another's: rw called, its own: parked and removed, t" ]
+}
+
 @test "loop: loop_once and loop_run called from a callback are refused (EBUSY), with one line" {
     loop_case reentry
     [ "$(grep -c '^loop: loop_once() called from a callback: this event loop is already running$' <<<"$output")" -eq 1 ]
     [ "$(grep -c '^loop: loop_run() called from a callback: this event loop is already running$' <<<"$output")" -eq 1 ]
+}
+
+@test "loop: loop_close called from a callback is refused, with one line, and the loop runs on" {
+    loop_case close-running
+    [ "$(grep -c '^loop: loop_close() called from a callback: cannot close a running event loop$' <<<"$output")" -eq 2 ]
 }
 
 @test "backend limit: select cannot watch fd 1100, epoll and poll can" {

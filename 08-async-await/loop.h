@@ -42,6 +42,9 @@
  *   loop_run() print one line on stderr and return -1 with errno EBUSY,
  *   as asyncio raises "RuntimeError: This event loop is already running":
  *   a turn inside a turn would free what the outer one is still using.
+ *   loop_close() is refused the same way, with one line and nothing freed
+ *   (asyncio: "Cannot close a running event loop"): close the loop once
+ *   loop_run() has returned.
  * - loop_park_reader() keeps an fd's read interest in the selector with no
  *   callback: a reader that will be wanted again soon costs no system call
  *   to remove and add back. If the fd turns readable while parked, the loop
