@@ -298,6 +298,11 @@ EOF
     [[ "$output" != *"k 1"* ]]
 }
 
+@test "sock_recv: a cancelled task whose fd number was reused meanwhile leaves the new owner's reader alone" {
+    async_case cancel-reuse
+    [ "$output" = "A: ECANCELED, C: 2" ]
+}
+
 @test "async_test: an unknown case is a usage error" {
     run ./async_test nope
     [ "$status" -eq 2 ]

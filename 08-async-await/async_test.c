@@ -1629,6 +1629,83 @@ static void case_wait_for_cancelled(void)
     CHECK(strcmp(log_, "wait_for: ECANCELED, cleanup: 0, task: ECANCELED") == 0);
 }
 
+/* ---- an fd number reused while a cancelled task has not yet resumed ---------------- */
+
+/* Task A waits in sock_recv on fd N. N is closed, a new socket takes the
+ * number for task C, which waits to read it, and A is cancelled, all in
+ * one step of main's. A's cleanup must leave C's reader alone (asyncio
+ * checks its Handle): C reads its bytes. */
+struct rtask {
+    struct task task;
+    struct gen gen;
+    char buf[8];
+    struct sock_recv rx;
+};
+
+static int rfresh[2];
+static struct loop_timer rt_write;
+
+static void rt_write_fresh(void *arg)
+{
+    (void)arg;
+    CHECK(write(rfresh[1], "zz", 2) == 2);
+}
+
+static coro rtask(struct task *t)
+{
+    struct rtask *r = (struct rtask *)t;
+    async_begin(r);
+    r->rx.buf = r->buf;
+    r->rx.len = sizeof r->buf;
+    await(r, sock_recv(&r->rx));
+    t->result = r->rx.result;
+    async_end(r);
+}
+
+static struct reuse_main {
+    struct task task;
+    struct gen gen;
+    int sv[2];
+    struct rtask a, c;
+    struct coro_sleep nap;
+    struct wait_for wf;
+} rum;
+
+static coro reuse_main(struct task *t)
+{
+    struct reuse_main *self = (struct reuse_main *)t;
+    async_begin(self);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, self->sv) == 0);
+    CHECK(fcntl(self->sv[0], F_SETFL, O_NONBLOCK) == 0);
+    self->a.rx.fd = self->sv[0];
+    task_create(&self->a.task, rtask, NULL, "A");
+    self->nap = (struct coro_sleep){.ms = 1};
+    await(self, coro_sleep(&self->nap)); /* A waits on its reader */
+    sock_close(self->sv[0]);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, rfresh) == 0 && rfresh[0] == self->sv[0]);
+    CHECK(fcntl(rfresh[0], F_SETFL, O_NONBLOCK) == 0);
+    self->c.rx.fd = rfresh[0];
+    task_create(&self->c.task, rtask, NULL, "C"); /* C steps first... */
+    task_cancel(&self->a.task);                   /* ...then A resumes */
+    loop_call_later(coro_loop(), &rt_write, 5, rt_write_fresh, NULL);
+    self->wf = (struct wait_for){.fut = &self->c.task.fut, .ms = 2000};
+    await(self, wait_for(&self->wf)); /* C never woken: -ETIMEDOUT */
+    add("A: ");
+    result(task_result(&self->a.task));
+    add(", C: ");
+    result(self->wf.result);
+    sock_close(rfresh[0]);
+    close(rfresh[1]);
+    close(self->sv[1]);
+    async_end(self);
+}
+
+static void case_cancel_reuse(void)
+{
+    run(&rum.task, reuse_main);
+    CHECK(strcmp(log_, "A: ECANCELED, C: 2") == 0);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1669,6 +1746,7 @@ int main(int argc, char **argv)
         {"continue-refused", case_continue_refused},
         {"await-side-effect", case_await_side_effect},
         {"wait-for-cancelled", case_wait_for_cancelled},
+        {"cancel-reuse", case_cancel_reuse},
     };
     struct loop *loop = loop_open();
     CHECK(loop != NULL);

@@ -289,19 +289,24 @@ static int would_block(void)
  * likely want it again, and then it costs no system call. And while it
  * stays parked, the loop has had nothing new to say about the fd, so
  * sock_recv waits on it at once instead of trying a recv() that would,
- * almost always, fail with EAGAIN: one system call saved per message. */
+ * almost always, fail with EAGAIN: one system call saved per message.
+ *
+ * After its await, each parks or removes only its own registration (the
+ * one added with f): a task whose future was cancelled may resume after
+ * its fd was closed and the number taken by another task's socket, whose
+ * reader or writer must stay (asyncio checks its Handle the same way). */
 static void on_sock_accept(void *arg)
 {
     struct sock_accept *f = arg;
     if (future_done(&f->fut)) { /* cancelled, its task not yet resumed */
-        loop_park_reader(loop, f->fd);
+        loop_park_reader(loop, f->fd, f);
         return;
     }
     int fd = accept(f->fd, NULL, NULL);
     if (fd < 0 && (would_block() || errno == ECONNABORTED))
         return; /* nobody after all (or the client left while queued): wait on */
     int err = errno;
-    loop_park_reader(loop, f->fd);
+    loop_park_reader(loop, f->fd, f);
     future_set_result(&f->fut, fd >= 0 ? fd : -err);
 }
 
@@ -321,7 +326,7 @@ coro sock_accept(struct sock_accept *f)
         coro_return(&f->gen);
     }
     coro_await_future(&f->gen, &f->fut, f->result);
-    loop_park_reader(loop, f->fd);
+    loop_park_reader(loop, f->fd, f);
     coro_end(&f->gen);
 }
 
@@ -331,14 +336,14 @@ static void on_sock_recv(void *arg)
 {
     struct sock_recv *f = arg;
     if (future_done(&f->fut)) {
-        loop_park_reader(loop, f->fd);
+        loop_park_reader(loop, f->fd, f);
         return;
     }
     ssize_t n = recv(f->fd, f->buf, f->len, 0);
     if (n < 0 && would_block())
         return;
     int err = errno;
-    loop_park_reader(loop, f->fd);
+    loop_park_reader(loop, f->fd, f);
     future_set_result(&f->fut, n >= 0 ? n : -err);
 }
 
@@ -366,7 +371,7 @@ coro sock_recv(struct sock_recv *f)
         coro_return(&f->gen);
     }
     coro_await_future(&f->gen, &f->fut, f->result);
-    loop_park_reader(loop, f->fd); /* cancelled: it must not call on_sock_recv(f) */
+    loop_park_reader(loop, f->fd, f); /* cancelled: it must not call on_sock_recv(f) */
     coro_end(&f->gen);
 }
 
@@ -407,7 +412,7 @@ coro sock_sendall(struct sock_sendall *f)
         coro_return(&f->gen);
     }
     coro_await_future(&f->gen, &f->fut, f->result);
-    loop_remove_writer(loop, f->fd); /* if it was cancelled */
+    loop_remove_writer_of(loop, f->fd, f); /* if it was cancelled */
     coro_end(&f->gen);
 }
 

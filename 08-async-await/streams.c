@@ -66,7 +66,7 @@ static int unread(struct stream *s, const char *data, size_t n)
 static void on_readable(void *arg)
 {
     struct stream_read *f = arg;
-    loop_park_reader(coro_loop(), f->s->fd);
+    loop_park_reader(coro_loop(), f->s->fd, f);
     if (!future_done(&f->fut)) /* cancelled, its task not yet resumed */
         future_set_result(&f->fut, 0);
 }
@@ -111,7 +111,7 @@ coro stream_read(struct stream_read *f)
             f->result = f->result < 0 ? f->result : 0;
             break;
         }
-        loop_park_reader(coro_loop(), f->s->fd); /* cancelled: on_readable must not see f */
+        loop_park_reader(coro_loop(), f->s->fd, f); /* cancelled: on_readable must not see f */
         if (f->result < 0)
             coro_return(&f->gen);
         f->result = recv(f->s->fd, f->buf, f->n, 0);
