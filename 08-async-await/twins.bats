@@ -141,11 +141,7 @@ twin() {
     twin stream_readexactly_eof
 }
 
-@test "stream_drain_slow_reader: write never waits; drain waits until the reader takes the bytes" {
-    twin stream_drain_slow_reader
-}
-
-@test "stream_two_drainers: two tasks draining one writer both wake" {
+@test "stream_two_drainers: drain waits while a slow reader takes nothing; two tasks draining one writer both wake" {
     twin stream_two_drainers
 }
 

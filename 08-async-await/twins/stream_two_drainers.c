@@ -1,4 +1,5 @@
-/* Two tasks drain one writer at once: when the reader has taken enough,
+/* write() never waits; drain() waits while a slow reader takes nothing.
+ * Two tasks drain one writer at once: when the reader has taken enough,
  * both wake. */
 #include <sys/socket.h>
 

@@ -1,3 +1,4 @@
+# write() never waits; drain() waits while a slow reader takes nothing.
 # Two tasks drain one writer at once: when the reader has taken enough,
 # both wake.
 import asyncio
