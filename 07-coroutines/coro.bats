@@ -65,6 +65,11 @@ coro_case() {
     [ "$output" = "read -ECANCELED, the byte still there" ]
 }
 
+@test "sock_recv: two tasks whose bytes are all there take turns, one read per turn each" {
+    coro_case fair-recv
+    [ "$output" = "ababab" ]
+}
+
 @test "sock_recv: cancelled, its fd closed and the number reused by another task's read: that reader is left alone" {
     coro_case cancel-reuse-recv
     [ "$output" = "read -ECANCELED, read 2" ]

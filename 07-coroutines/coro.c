@@ -205,8 +205,12 @@ static void on_sock_recv(void *arg)
 }
 
 /* Tries recv() first, as asyncio does, unless the reader is parked (see
- * above). This also keeps a flooding client from starving the others: its
- * every read after the first goes through the loop. */
+ * above). A recv() that did not wait leaves a parked reader behind, so
+ * that the next one waits for the loop: a client that never stops sending
+ * is read once per turn, and every other connection has its turn between
+ * two of those reads. (asyncio's sock_recv() tries recv() every time, and
+ * an echo loop on it never lets the loop run while such a client sends;
+ * its streams are fed by the loop, one read per turn, as chapter 08's.) */
 int sock_recv(struct sock_recv *f)
 {
     coro_begin(&f->gen);
@@ -214,6 +218,8 @@ int sock_recv(struct sock_recv *f)
         f->result = recv(f->fd, f->buf, f->len, 0);
         if (f->result >= 0 || !would_block()) {
             f->result = f->result >= 0 ? f->result : -errno;
+            if (f->result > 0 && loop_add_reader(loop, f->fd, on_sock_recv, f) == 0)
+                loop_park_reader(loop, f->fd, f);
             coro_return(&f->gen);
         }
     }

@@ -358,6 +358,45 @@ static void case_cancel_recv(void)
     CHECK(strcmp(log_, "read -ECANCELED, the byte still there") == 0);
 }
 
+/* Two tasks whose bytes are all there already: each recv() that does not
+ * wait leaves the reader parked, so each task reads once per turn and the
+ * two take turns. Read all at once, a client that keeps sending would keep
+ * every other connection waiting. */
+struct greedy {
+    struct task task;
+    struct gen gen;
+    int fd, n;
+    char c;
+    struct sock_recv rx;
+};
+
+static int greedy_main(struct task *t)
+{
+    struct greedy *g = (struct greedy *)t;
+    coro_begin(&g->gen);
+    for (g->n = 0; g->n < 3; g->n++) {
+        g->rx = (struct sock_recv){.fd = g->fd, .buf = &g->c, .len = 1};
+        coro_await(&g->gen, sock_recv(&g->rx));
+        CHECK(g->rx.result == 1);
+        add((char[]){g->c, '\0'});
+    }
+    coro_end(&g->gen);
+}
+
+static void case_fair_recv(void)
+{
+    int sa[2], sb[2];
+    pair(sa);
+    pair(sb);
+    CHECK(write(sa[1], "aaa", 3) == 3 && write(sb[1], "bbb", 3) == 3);
+    struct greedy a = {.fd = sa[0]}, b = {.fd = sb[0]};
+    spawn(&a.task, greedy_main);
+    spawn(&b.task, greedy_main);
+    CHECK(coro_run() == 0);
+    printf("%s\n", log_);
+    CHECK(strcmp(log_, "ababab") == 0);
+}
+
 /* The fd's number taken over while a task still waits to resume: task A's
  * future is cancelled, A's fd closed, and a new socket gets its number,
  * on which task B then waits, all before A runs again. A's cleanup after
@@ -605,6 +644,7 @@ int main(int argc, char **argv)
         {"sleep-future", case_sleep_future}, {"sleep", case_sleep},
         {"recv", case_recv},                 {"two-readers", case_two_readers},
         {"cancel-recv", case_cancel_recv},
+        {"fair-recv", case_fair_recv},
         {"cancel-reuse-recv", case_cancel_reuse_recv},
         {"cancel-reuse-sendall", case_cancel_reuse_sendall},
         {"nested", case_nested},             {"finish", case_finish},

@@ -158,6 +158,32 @@ loop_case() {
     [ "$status" -eq 0 ]
 }
 
+@test "a flooding client holds up no one: no round trip of another waits while the server works 20 ms" {
+    [ -d /proc/self ] || skip "needs Linux: the server's CPU clock, read from another process"
+    start_server
+    # One client floods, sending and reading at once from two processes, so
+    # the server's input never runs dry; its reader stops for 10 ms every
+    # 100 ms, so that now and then the server has to wait to send. Another
+    # client does 200 round trips of 64 bytes, one every millisecond, and
+    # tclient ping reports the most CPU time the server spent while one of
+    # them waited: a lower bound, which load on the machine cannot raise as
+    # it raises the times themselves. A fair server answers within a turn
+    # of its loop: under 5 ms here, busy or not, SANITIZE=1 or not. When
+    # sock_recv() read on and on without a turn, 17 runs in 20 saw 20-95 ms.
+    spawn "$TCLIENT" flood "$PORT" -s 16G --pause 10 -t 90 >"$BATS_TEST_TMPDIR/flood.out"
+    local flood=$SPAWNED
+    wait_for "$BATS_TEST_TMPDIR/flood.out" '^flowing$'
+    run tc ping "$PORT" -r 200 -s 64 -i 1 -p "$SERVER_PID" -t 60
+    local flooding=0
+    kill -0 "$flood" 2>/dev/null && flooding=1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$flooding" -eq 1 ] # the flood went on throughout
+    [[ "$output" =~ server\ CPU\ while\ one\ waited:\ at\ most\ ([0-9]+)\.[0-9]+\ ms\ \(([0-9]+)\ stamped\)$ ]]
+    [ "${BASH_REMATCH[1]}" -lt 20 ]
+    [ "${BASH_REMATCH[2]}" -ge 100 ] # most answers carried the kernel's arrival time
+}
+
 @test "TRACE=1: each turn's ready fds and callbacks; futures completed, and the tasks they wake" {
     TRACE=1 start_server 0
     # One step at a time, so that the trace does not depend on timing: a

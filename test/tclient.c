@@ -27,6 +27,21 @@
  *       server takes them (then half-closes), but reads at most -k bytes
  *       (default 8K) every -i milliseconds (default 20), checking every byte
  *       and the EOF. Its echo is slow, and never stops for long.
+ *   tclient flood PORT [-s BYTES] [--pause MS] [-t SECONDS]
+ *       One connection fed as fast as the server takes it: a second process
+ *       sends BYTES while this one reads the echo, so the server's input
+ *       never runs dry. With --pause, the reader stops for MS milliseconds
+ *       at the start and then every 100 ms, so that now and then the server
+ *       has to wait to send. Prints "flowing" once the echo has begun, and
+ *       at the end how much came back (counted, not checked: checking would
+ *       slow the reader). Killed, it takes its sender with it.
+ *   tclient ping PORT [-r ROUNDS] [-s BYTES] [-i MS] [-p PID] [-t SECONDS]
+ *       One connection, ROUNDS round trips of BYTES each (at most 64K), one
+ *       begun every MS milliseconds (default 20), each checked. Prints the
+ *       round trips' p50, p99 and max in milliseconds; with -p, also the
+ *       most CPU time the server (PID) spent while a request waited for its
+ *       answer. A fair server answers within a turn of its loop, and unlike
+ *       the time, that CPU time does not grow with the load on the machine.
  *   tclient reset PORT [-s BYTES]     sends BYTES then aborts with a RST.
  *   tclient abandon PORT [-s BYTES]   sends BYTES then closes, reading nothing.
  *
@@ -37,6 +52,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -46,6 +62,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,7 +84,8 @@ struct conn {
 static const char *mode;
 static int port;
 static long conns_n = 1, rounds = 1, quiet_ms = 1000, release_n = -1, pid, wait_stdin, together;
-static long per_read = 8192, interval_ms = 20; /* trickle */
+static long per_read = 8192, interval_ms = 20; /* trickle, ping */
+static long pause_ms;                          /* flood */
 static int small_rcvbuf;                       /* trickle: the kernel reads little ahead */
 static size_t size = 1024;
 static double limit_s = 30;
@@ -486,6 +504,242 @@ static int run_trickle(void)
     return 0;
 }
 
+/* ---- flood: a client whose data never stops coming -------------------- */
+
+/* The sending half, in its own process: sends one block over and over,
+ * while the pipe from the reader stays open. When the reader ends (done,
+ * or killed), the pipe says so and the sender ends too. A 1 MiB block per
+ * call, so that the sender outruns a server that reads 16 KiB at a time. */
+static void flood_send(int fd, int alive)
+{
+    static unsigned char big[16 * CHUNK];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = pat(0, i);
+    size_t sent = 0;
+    struct pollfd p[2] = {{fd, POLLOUT, 0}, {alive, POLLIN, 0}};
+    while (sent < size) {
+        if (poll(p, 2, -1) < 0 && errno != EINTR)
+            _exit(1);
+        if (p[1].revents)
+            _exit(0); /* the reader is gone */
+        if (!(p[0].revents & (POLLOUT | POLLERR | POLLHUP)))
+            continue;
+        size_t n = size - sent < sizeof big ? size - sent : sizeof big;
+        ssize_t w = send(fd, big, n, MSG_NOSIGNAL);
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            continue;
+        if (w < 0)
+            _exit(1);
+        sent += (size_t)w;
+    }
+    shutdown(fd, SHUT_WR);
+    _exit(0);
+}
+
+static void wait_connected(struct conn *c, double deadline)
+{
+    struct pollfd p = {c->fd, POLLOUT, 0};
+    while (c->state == CONNECTING) {
+        if (now() > deadline)
+            fail("timed out connecting");
+        if (poll(&p, 1, 100) < 0 && errno != EINTR)
+            fail("poll: %s", strerror(errno));
+        if (p.revents)
+            conn_connected(c);
+    }
+}
+
+static int run_flood(void)
+{
+    struct conn c = {.fd = -1, .total = size};
+    double deadline = now() + limit_s;
+    conn_start(&c);
+    wait_connected(&c, deadline);
+    int alive[2];
+    if (pipe(alive) < 0)
+        fail("pipe: %s", strerror(errno));
+    fflush(stdout);
+    pid_t sender = fork();
+    if (sender < 0)
+        fail("fork: %s", strerror(errno));
+    if (sender == 0) {
+        close(alive[1]);
+        flood_send(c.fd, alive[0]);
+    }
+    close(alive[0]); /* alive[1] stays open in this process alone */
+    struct timespec pause = {pause_ms / 1000, pause_ms % 1000 * 1000000};
+    struct pollfd p = {c.fd, POLLIN, 0};
+    double next_pause = now();
+    int flowing = 0;
+    for (;;) {
+        if (pause_ms && now() >= next_pause) {
+            nanosleep(&pause, NULL);
+            next_pause = now() + 0.1;
+        }
+        double left = deadline - now();
+        if (left <= 0)
+            fail("timed out after %zu of %zu bytes came back", c.recvd, c.total);
+        if (poll(&p, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+            fail("poll: %s", strerror(errno));
+        ssize_t r = recv(c.fd, rbuf, sizeof rbuf, 0);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            continue;
+        if (r < 0)
+            fail("recv after %zu bytes: %s", c.recvd, strerror(errno));
+        if (r == 0)
+            break;
+        c.recvd += (size_t)r;
+        if (!flowing++) {
+            printf("flowing\n");
+            fflush(stdout);
+        }
+    }
+    waitpid(sender, NULL, 0);
+    if (c.recvd != c.total)
+        fail("EOF after %zu of %zu bytes", c.recvd, c.total);
+    printf("ok: all %zu bytes echoed\n", c.total);
+    return 0;
+}
+
+/* ---- ping: how long the server takes to answer ----------------------- */
+
+/* glibc shows SCM_TIMESTAMP only beyond POSIX; on Linux it is SO_TIMESTAMP. */
+#ifndef SCM_TIMESTAMP
+#define SCM_TIMESTAMP SO_TIMESTAMP
+#endif
+
+/* The clocks, in seconds: CLOCK_REALTIME is the one SO_TIMESTAMP stamps
+ * arrivals with; a process's CPU clock counts the CPU time it has used. */
+static double clock_s(clockid_t clk)
+{
+    struct timespec ts;
+    if (clock_gettime(clk, &ts) < 0)
+        fail("clock_gettime: %s", strerror(errno));
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Reads the echo up to `want` bytes received in all, checked; returns the
+ * time the kernel stamped the last of it in, or 0 if it did not say. */
+static double ping_read(struct conn *c, size_t want, double deadline)
+{
+    double stamp = 0;
+    struct pollfd p = {c->fd, POLLIN, 0};
+    while (c->recvd < want) {
+        double left = deadline - now();
+        if (left <= 0)
+            fail("timed out after %zu round trips", c->recvd / size);
+        if (poll(&p, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+            fail("poll: %s", strerror(errno));
+        char ctl[CMSG_SPACE(sizeof(struct timeval))];
+        struct iovec iov = {rbuf, want - c->recvd};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                           .msg_controllen = sizeof ctl};
+        ssize_t r = recvmsg(c->fd, &m, 0);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            continue;
+        if (r <= 0)
+            fail("after %zu round trips: %s", c->recvd / size,
+                 r == 0 ? "the server closed the connection" : strerror(errno));
+        for (ssize_t i = 0; i < r; i++)
+            if (rbuf[i] != pat(c->seed, c->recvd + (size_t)i))
+                fail("byte %zu is 0x%02x, sent 0x%02x", c->recvd + (size_t)i, rbuf[i],
+                     pat(c->seed, c->recvd + (size_t)i));
+        c->recvd += (size_t)r;
+        for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+            if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMP) {
+                struct timeval tv;
+                memcpy(&tv, CMSG_DATA(h), sizeof tv);
+                stamp = tv.tv_sec + tv.tv_usec / 1e6;
+            }
+    }
+    return stamp;
+}
+
+/* One round trip: BYTES sent, then read back. Returns how long it took, in
+ * ms. With the server's CPU clock, *busy is at least the CPU time (ms) the
+ * server used while the request waited: what it used from the send to the
+ * end, less what it can have used since the kernel stamped the answer in
+ * (no more than the time since: it is one thread). Every clock is read on
+ * the side that can only make it less: this client's own waits for a CPU
+ * (load on the machine) never add to it. NAN if the answer had no stamp
+ * (Linux turns stamping on a moment after it is asked, not at once). */
+static double ping_once(struct conn *c, double deadline, const clockid_t *server, double *busy)
+{
+    size_t want = c->recvd + size;
+    for (size_t i = 0; i < size; i++)
+        chunk[i] = pat(c->seed, c->sent + i);
+    double start = now();
+    for (size_t off = 0; off < size;) {
+        ssize_t w = send(c->fd, chunk + off, size - off, MSG_NOSIGNAL);
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            fail("send: %s", strerror(errno));
+        off += w > 0 ? (size_t)w : 0;
+    }
+    c->sent += size;
+    double cpu0 = server ? clock_s(*server) : 0;
+    double stamp = ping_read(c, want, deadline), end = now();
+    if (server) {
+        double cpu1 = clock_s(*server), wall = clock_s(CLOCK_REALTIME);
+        *busy = stamp ? (cpu1 - cpu0 - (wall - stamp)) * 1000 : NAN;
+    }
+    return (end - start) * 1000;
+}
+
+static int run_ping(void)
+{
+    struct conn c = {.fd = -1, .seed = 1};
+    double *ms = calloc((size_t)rounds, sizeof *ms);
+    if (!ms)
+        fail("out of memory");
+    clockid_t server = CLOCK_MONOTONIC;
+#if defined(_POSIX_CPUTIME) && _POSIX_CPUTIME >= 0
+    int err = pid ? clock_getcpuclockid((pid_t)pid, &server) : 0;
+#else
+    int err = pid ? ENOSYS : 0; /* macOS: no CPU clock of another process */
+#endif
+    if (err)
+        fail("the CPU clock of process %ld: %s", pid, strerror(err));
+    double deadline = now() + limit_s;
+    conn_start(&c);
+    wait_connected(&c, deadline);
+    int one = 1;
+    if (setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof one) < 0)
+        fail("setsockopt SO_TIMESTAMP: %s", strerror(errno));
+    double next = now(), busy_max = 0;
+    long stamped = 0;
+    for (long i = 0; i < rounds; i++) {
+        /* One begun every interval_ms: a late one does not shift the rest. */
+        double wait = next - now();
+        if (wait > 0)
+            nanosleep(&(struct timespec){(time_t)wait, (long)((wait - (time_t)wait) * 1e9)}, NULL);
+        next += interval_ms / 1e3;
+        double busy = NAN;
+        ms[i] = ping_once(&c, deadline, pid ? &server : NULL, &busy);
+        if (!isnan(busy)) {
+            stamped++;
+            busy_max = busy > busy_max ? busy : busy_max;
+        }
+    }
+    if (pid && !stamped)
+        fail("the kernel stamped none of the echoes in (SO_TIMESTAMP)");
+    conn_close(&c, DONE);
+    qsort(ms, (size_t)rounds, sizeof *ms, cmp_double);
+    /* The nearest rank: p99 of 200 is the 198th, below the two slowest. */
+    printf("ping: %ld round trips of %zu bytes: p50 %.3f ms, p99 %.3f ms, max %.3f ms",
+           rounds, size, ms[(rounds - 1) / 2], ms[(rounds * 99 + 99) / 100 - 1], ms[rounds - 1]);
+    if (pid)
+        printf("; server CPU while one waited: at most %.3f ms (%ld stamped)", busy_max, stamped);
+    printf("\n");
+    free(ms);
+    return 0;
+}
+
 /* ---- reset / abandon: clients that leave badly ------------------------ */
 
 static int run_leave(int abort_it)
@@ -524,6 +778,8 @@ static void usage(void)
             "       tclient hold PORT [-c CONNS] [-q MS] [--release K] [-w 1] [-t SECONDS]\n"
             "       tclient stall PORT [-s BYTES] [-p PID] [-w 1] [-t SECONDS]\n"
             "       tclient trickle PORT [-s BYTES] [-k BYTES] [-i MS] [-t SECONDS]\n"
+            "       tclient flood PORT [-s BYTES] [--pause MS] [-t SECONDS]\n"
+            "       tclient ping PORT [-r ROUNDS] [-s BYTES] [-i MS] [-p PID] [-t SECONDS]\n"
             "       tclient reset|abandon PORT [-s BYTES]\n");
     exit(2);
 }
@@ -558,7 +814,7 @@ int main(int argc, char **argv)
         long *value;
     } opts[] = {{"-c", &conns_n}, {"-r", &rounds},    {"-q", &quiet_ms}, {"-a", &together},
                 {"-w", &wait_stdin}, {"-p", &pid}, {"--release", &release_n},
-                {"-k", &per_read}, {"-i", &interval_ms}};
+                {"-k", &per_read}, {"-i", &interval_ms}, {"--pause", &pause_ms}};
     for (int i = 3; i < argc; i += 2) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         size_t k = 0;
@@ -575,7 +831,7 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (conns_n < 1 || per_read < 1)
+    if (conns_n < 1 || per_read < 1 || (!strcmp(mode, "ping") && (size < 1 || size > CHUNK)))
         usage();
     /* Thousands of connections need thousands of descriptors. */
     struct rlimit rl;
@@ -592,6 +848,10 @@ int main(int argc, char **argv)
         return run_stall();
     if (!strcmp(mode, "trickle"))
         return run_trickle();
+    if (!strcmp(mode, "flood"))
+        return run_flood();
+    if (!strcmp(mode, "ping"))
+        return run_ping();
     if (!strcmp(mode, "reset"))
         return run_leave(1);
     if (!strcmp(mode, "abandon"))
