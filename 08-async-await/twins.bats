@@ -194,3 +194,11 @@ twin() {
 @test "stream_close_wakes_waiters: abort and close wake the waiting read (at EOF) and every drainer" {
     twin stream_close_wakes_waiters
 }
+
+@test "cancel_retry: a task that retries after each cancel sleeps once per await; three cancels, five sleeps" {
+    twin cancel_retry
+}
+
+@test "timeout_passes_free_lock: (departure) a passed-on cancel lands on the next await that waits, not on a free lock" {
+    twin timeout_passes_free_lock
+}
