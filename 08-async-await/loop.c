@@ -199,11 +199,24 @@ int loop_remove_io(struct loop *loop, int fd, int dir)
     return sel_unregister(loop->sel, key);
 }
 
-void loop_park_reader(struct loop *loop, int fd)
+/* The fd's io record, if its reader (dir 0) or writer (1) is still the
+ * one added with arg: not one added since under the same number. */
+static struct io *io_of(struct loop *loop, int fd, int dir, void *arg)
 {
     struct sel_key *key = sel_get_key(loop->sel, fd);
     struct io *io = key ? key->data : NULL;
-    if (io && io->cb[0]) {
+    return io && io->cb[dir] && io->arg[dir] == arg ? io : NULL;
+}
+
+int loop_remove_io_of(struct loop *loop, int fd, int dir, void *arg)
+{
+    return io_of(loop, fd, dir, arg) ? loop_remove_io(loop, fd, dir) : 0;
+}
+
+void loop_park_reader(struct loop *loop, int fd, void *arg)
+{
+    struct io *io = io_of(loop, fd, 0, arg);
+    if (io) {
         io->cb[0] = parked;
         io->name[0] = "parked";
         io->arg[0] = NULL;

@@ -50,6 +50,12 @@
  *   to remove and add back. If the fd turns readable while parked, the loop
  *   drops the interest (one system call) instead of calling anything; so
  *   while an fd stays parked, the loop has had nothing new to say about it.
+ * - An fd's number outlives the fd: closed, it can come back at once from
+ *   accept() or socket() as someone else's, with someone else's reader.
+ *   Code that cleans up after a wait (its future cancelled) passes the arg
+ *   it registered with to loop_park_reader() or loop_remove_io_of(): they
+ *   touch the fd's reader or writer only while it is still that
+ *   registration, and do nothing otherwise (asyncio checks its Handle).
  * - With TRACE=1 in the environment, each turn in which something ran
  *   prints one line on stderr: each ready fd with its mask and the
  *   callbacks it got, the timers that came due; then whatever the ready
@@ -104,7 +110,11 @@ const char *loop_backend(void);
 #define loop_remove_writer(loop, fd) loop_remove_io(loop, fd, 1)
 int loop_add_io(struct loop *loop, int fd, int dir, loop_cb *cb, const char *name, void *arg);
 int loop_remove_io(struct loop *loop, int fd, int dir);
-void loop_park_reader(struct loop *loop, int fd);
+/* Only the registration added with arg: see the contracts above. */
+#define loop_remove_reader_of(loop, fd, arg) loop_remove_io_of(loop, fd, 0, arg)
+#define loop_remove_writer_of(loop, fd, arg) loop_remove_io_of(loop, fd, 1, arg)
+int loop_remove_io_of(struct loop *loop, int fd, int dir, void *arg);
+void loop_park_reader(struct loop *loop, int fd, void *arg);
 enum { LOOP_NO_READER, LOOP_PARKED, LOOP_READER };
 int loop_reader(struct loop *loop, int fd); /* which of the three fd has */
 

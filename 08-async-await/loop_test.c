@@ -312,13 +312,17 @@ static void case_soon_cancel(void)
     CHECK(!soon[0].queue && !soon[1].queue && !soon[2].queue);
 }
 
+/* Args that the loop compares by address: each is one object, where
+ * equal string literals may or may not be merged into one. */
+static char arg_r[] = "r", arg_w[] = "w", arg_x[] = "x";
+
 /* A parked reader keeps the fd in the selector and is never called: when
  * the fd turns readable, the loop drops it; added again, it is called. */
 static void case_park(void)
 {
     pair(a);
-    CHECK(loop_add_reader(loop, a[0], note, "r") == 0);
-    loop_park_reader(loop, a[0]);
+    CHECK(loop_add_reader(loop, a[0], note, arg_r) == 0);
+    loop_park_reader(loop, a[0], arg_r);
     CHECK(loop_reader(loop, a[0]) == LOOP_PARKED);
     CHECK(write(a[1], "x", 1) == 1);
     later(0, note, "t"); /* so that the turn cannot block */
@@ -331,6 +335,32 @@ static void case_park(void)
     CHECK(loop_once(loop) == 0);
     printf(", added again: %s\n", log_ + 1);
     CHECK(strcmp(log_, "tr") == 0);
+}
+
+/* Parking or removing with an arg touches the fd's reader or writer only
+ * if it was added with that arg: one added since under the same number
+ * (another owner's) is left alone; one's own is parked, or removed. */
+static void case_own(void)
+{
+    pair(a);
+    CHECK(loop_add_reader(loop, a[0], note, arg_r) == 0);
+    CHECK(loop_add_writer(loop, a[0], note, arg_w) == 0);
+    loop_park_reader(loop, a[0], arg_x);
+    CHECK(loop_remove_writer_of(loop, a[0], arg_x) == 0);
+    CHECK(loop_remove_reader_of(loop, a[0], arg_w) == 0);
+    CHECK(loop_reader(loop, a[0]) == LOOP_READER);
+    CHECK(write(a[1], "x", 1) == 1);
+    CHECK(loop_once(loop) == 0);
+    printf("another's: %s called", log_);
+    CHECK(strcmp(log_, "rw") == 0);
+    loop_park_reader(loop, a[0], arg_r);
+    CHECK(loop_remove_writer_of(loop, a[0], arg_w) == 0);
+    CHECK(loop_reader(loop, a[0]) == LOOP_PARKED);
+    later(0, note, "t"); /* so that the turn cannot block */
+    CHECK(loop_once(loop) == 0);
+    printf(", its own: parked and removed, %s\n", log_ + 2);
+    CHECK(strcmp(log_, "rwt") == 0);
+    CHECK(loop_reader(loop, a[0]) == LOOP_NO_READER);
 }
 
 /* ---- re-entry ------------------------------------------------------------ */
@@ -455,6 +485,7 @@ int main(int argc, char **argv)
         {"soon-order", case_soon_order},
         {"soon-cancel", case_soon_cancel},
         {"park", case_park},
+        {"own", case_own},
         {"big-fd", case_big_fd},
     };
     t_open = now_ms();
@@ -469,6 +500,6 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: loop_test CASE   (close-self, close-other, remove-writer, "
                     "timer-order, timer-from-callback, timer-cancel, timer-no-spin, "
                     "timer-extreme, reentry, close-running, soon-order, soon-cancel, park, "
-                    "big-fd)\n");
+                    "own, big-fd)\n");
     return 2;
 }

@@ -101,6 +101,11 @@ loop_case() {
     loop_case park
 }
 
+@test "loop: parking or removing with an arg leaves another owner's reader and writer alone" {
+    loop_case own
+    [ "$output" = "another's: rw called, its own: parked and removed, t" ]
+}
+
 @test "loop: loop_once and loop_run called from a callback are refused (EBUSY), with one line" {
     loop_case reentry
     [ "$(grep -c '^loop: loop_once() called from a callback: this event loop is already running$' <<<"$output")" -eq 1 ]
