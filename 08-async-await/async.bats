@@ -303,6 +303,11 @@ EOF
     [ "$output" = "A: ECANCELED, C: 2" ]
 }
 
+@test "TaskGroup: a group whose last task ended in the block, then got another, waits for that one at the exit" {
+    async_case taskgroup-refill
+    [ "$output" = "a b exit: b done 1" ]
+}
+
 @test "async_test: an unknown case is a usage error" {
     run ./async_test nope
     [ "$status" -eq 2 ]

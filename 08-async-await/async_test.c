@@ -1706,6 +1706,39 @@ static void case_cancel_reuse(void)
     CHECK(strcmp(log_, "A: ECANCELED, C: 2") == 0);
 }
 
+/* A group whose only task ends while the block goes on, then gets another:
+ * the exit waits for that one too (its wait is made at the exit, as
+ * asyncio's _on_completed_fut). */
+static struct refill_main {
+    struct task task;
+    struct gen gen;
+    struct taskgroup tg;
+    struct sleeper a, b;
+    struct coro_sleep nap;
+} rfm;
+
+static coro refill_main(struct task *t)
+{
+    struct refill_main *self = (struct refill_main *)t;
+    async_begin(self);
+    async_with(self, taskgroup, &self->tg) {
+        self->a = (struct sleeper){.ms = 1, .ret = 1, .tag = "a "};
+        taskgroup_create_task(&self->tg, &self->a.task, sleeper, NULL, "a");
+        self->nap = (struct coro_sleep){.ms = 20};
+        await(self, coro_sleep(&self->nap)); /* a ends meanwhile */
+        self->b = (struct sleeper){.ms = 20, .ret = 2, .tag = "b "};
+        taskgroup_create_task(&self->tg, &self->b.task, sleeper, NULL, "b");
+    } async_with_end(self, taskgroup, &self->tg);
+    say("exit: b done %ld", task_done(&self->b.task));
+    async_end(self);
+}
+
+static void case_taskgroup_refill(void)
+{
+    run(&rfm.task, refill_main);
+    CHECK(strcmp(log_, "a b exit: b done 1") == 0);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -1747,6 +1780,7 @@ int main(int argc, char **argv)
         {"await-side-effect", case_await_side_effect},
         {"wait-for-cancelled", case_wait_for_cancelled},
         {"cancel-reuse", case_cancel_reuse},
+        {"taskgroup-refill", case_taskgroup_refill},
     };
     struct loop *loop = loop_open();
     CHECK(loop != NULL);

@@ -63,7 +63,10 @@ static void on_task_done(void *arg)
             task_cancel(g->parent);
         }
     }
-    if (--g->n == 0 && !future_done(&g->all_done))
+    /* Only the exit waits: as asyncio's _on_completed_fut, which exists
+     * only in __aexit__. Completed in the block (its last task ended, and
+     * more came), it would let the exit through with tasks still running. */
+    if (--g->n == 0 && g->exiting && !future_done(&g->all_done))
         future_set_result(&g->all_done, 0);
 }
 
@@ -78,6 +81,14 @@ static int cancel_all_done(struct future *f)
     if (!g->aborting)
         abort_group(g);
     return 1;
+}
+
+/* A new future for the exit to wait on (asyncio makes one per wait): one
+ * that was completed before more tasks came in is done for good. */
+static void arm_all_done(struct taskgroup *g, const char *name)
+{
+    future_init(&g->all_done, coro_loop(), name, -1);
+    g->all_done.cancel = cancel_all_done;
 }
 
 static void group_add(struct taskgroup *g, struct task *t)
@@ -96,8 +107,6 @@ coro taskgroup_enter(struct taskgroup *g)
 {
     *g = (struct taskgroup){.parent = current_task()};
     g->cancelling = task_cancelling(g->parent);
-    future_init(&g->all_done, coro_loop(), "taskgroup", -1);
-    g->all_done.cancel = cancel_all_done;
     return CORO_DONE;
 }
 
@@ -130,6 +139,8 @@ coro taskgroup_exit(struct taskgroup *g)
     if (task_cancelling(g->parent) > g->cancelling && !g->aborting)
         abort_group(g);
     while (g->n > 0) { /* a cancel delivered here ends the wait at once: abort, wait again */
+        if (!g->all_done.loop || future_done(&g->all_done))
+            arm_all_done(g, "taskgroup");
         coro_await_future(&g->gen, &g->all_done, r);
         if (r == -ECANCELED && !g->aborting)
             abort_group(g);
@@ -167,8 +178,7 @@ coro gather(struct gather *f)
     if ((f->result = gather_check(f)) < 0)
         coro_return(&f->gen);
     f->g = (struct taskgroup){.exiting = 1, .gather = 1};
-    future_init(&f->g.all_done, coro_loop(), "gather", -1);
-    f->g.all_done.cancel = cancel_all_done;
+    arm_all_done(&f->g, "gather");
     for (int i = 0; i < f->n; i++)
         if (!f->tasks[i]->group)
             group_add(&f->g, f->tasks[i]);
