@@ -196,7 +196,6 @@ loop_case() {
         '  task conn: done (0)' \
         '  future conn = 0 -> taskgroup' \
         'turn:' \
-        '  future taskgroup = 0' \
         'closed fd C: client closed' \
         'turn: on_stop_signal future event = 0 -> main' \
         '  task main: done (0)' \
